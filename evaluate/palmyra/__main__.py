@@ -1,0 +1,5 @@
+"""`python -m palmyra` runs the command line."""
+
+from palmyra.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,85 @@
+"""The packaged documents: verbatim text, metadata and zones, with checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from palmyra.paths import corpus_dir
+
+
+@dataclass(frozen=True)
+class Zone:
+    type: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One corpus document. `text` is the seed file decoded as UTF-8, unchanged."""
+
+    doc_id: str
+    text: str
+    metadata: dict
+    zones: tuple[Zone, ...] = field(default=())
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def zone_at(self, offset: int) -> Zone | None:
+        """The zone containing character `offset` (zones partition the text)."""
+        i = bisect_right([z.start for z in self.zones], offset) - 1
+        if i >= 0 and self.zones[i].start <= offset < self.zones[i].end:
+            return self.zones[i]
+        return None
+
+    def in_zones(self, start: int, end: int, zone_types: frozenset[str]) -> bool:
+        """True when the span [start, end) starts in a zone of one of `zone_types`."""
+        zone = self.zone_at(start)
+        return zone is not None and zone.type in zone_types
+
+
+DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+
+
+class CorpusError(Exception):
+    """The corpus folder is unusable (missing, unreadable, or inconsistent)."""
+
+
+def _read_document(meta_path: Path) -> Document:
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        text = meta_path.with_suffix(".txt").read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorpusError(f"{meta_path}: cannot read document: {exc}") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("doc_id"), str):
+        raise CorpusError(f"{meta_path}: expected an object with a string 'doc_id'")
+    zones = tuple(Zone(z["type"], z["start"], z["end"]) for z in meta.get("zones", []))
+    return Document(meta["doc_id"], text, meta, zones)
+
+
+def load_corpus(directory: Path | str | None = None) -> dict[str, Document]:
+    """All documents of a corpus folder (`<doc_id>.json` metadata beside `<doc_id>.txt`)."""
+    directory = Path(directory) if directory is not None else corpus_dir()
+    if not directory.is_dir():
+        raise CorpusError(f"{directory}: corpus folder not found")
+    docs = [_read_document(p) for p in sorted(directory.glob("*.json"))]
+    if not docs:
+        raise CorpusError(f"{directory}: no documents (<doc_id>.json + <doc_id>.txt) found")
+    return {d.doc_id: d for d in docs}
+
+
+def load_document(doc_id: str, directory: Path | str | None = None) -> Document:
+    directory = Path(directory) if directory is not None else corpus_dir()
+    if not DOC_ID.match(doc_id) or ".." in doc_id:
+        raise CorpusError(f"invalid doc_id {doc_id!r}: expected letters, digits, '_', '.', '-'")
+    meta_path = directory / f"{doc_id}.json"
+    if not meta_path.is_file():
+        raise CorpusError(f"{directory}: no document {doc_id!r}")
+    return _read_document(meta_path)
