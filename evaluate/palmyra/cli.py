@@ -14,7 +14,7 @@ import sys
 
 from palmyra import __version__
 
-COMMANDS = ("validate",)
+COMMANDS = ("validate", "evaluate", "compare")
 
 
 def build_parser() -> argparse.ArgumentParser:

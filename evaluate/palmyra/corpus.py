@@ -60,7 +60,12 @@ def _read_document(meta_path: Path) -> Document:
         raise CorpusError(f"{meta_path}: cannot read document: {exc}") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("doc_id"), str):
         raise CorpusError(f"{meta_path}: expected an object with a string 'doc_id'")
-    zones = tuple(Zone(z["type"], z["start"], z["end"]) for z in meta.get("zones", []))
+    try:
+        zones = tuple(Zone(z["type"], z["start"], z["end"]) for z in meta.get("zones", []))
+    except (KeyError, TypeError):
+        # A malformed zone list is bad data: a clear error, not a KeyError traceback.
+        raise CorpusError(f"{meta_path}: $.zones: expected a list of objects with "
+                          "'type', 'start' and 'end'") from None
     return Document(meta["doc_id"], text, meta, zones)
 
 

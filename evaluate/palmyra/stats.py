@@ -6,16 +6,38 @@ A Tally holds four numbers from which P/R/F1 follow, plus optional extra counts:
 For plain matching p_num = r_num = tp, p_den = tp + fp, r_den = tp + fn; for partial credit,
 B-cubed or CEAF the numerators are fractional. Extras (correct, incorrect, partial, missed,
 spurious, ...) are summed the same way.
+
+Because corpus scores are sums, uncertainty comes cheaply: per-unit (document, or sentence
+when a scorer keys its Counts per sentence) tallies are stacked once into an array
+(units x metrics x 4), and a bootstrap resample is a weighted sum of its rows. The same array
+serves the paired tests of two systems (paired bootstrap, approximate randomization).
+
+numpy is imported inside the functions that need it, so that `import palmyra.stats` (and the
+`palmyra` command line) stays fast.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Key = tuple[str, str, str]  # (layer, mode, label); label "*" is the micro total
 Tally = dict[str, float]
 CORE = ("p_num", "p_den", "r_num", "r_den")
+TOTAL = "*"
+
+DEFAULT_RESAMPLES = 1000
+DEFAULT_TRIALS = 10_000
+DEFAULT_SEED = 12345
+UNITS = ("doc", "sentence")
+# Resample draws are processed in batches of about this many (resample, unit) cells, so that
+# memory stays bounded (~16 MB of weights) whatever the corpus size.
+_BATCH_CELLS = 2_000_000
 
 
 def tally(tp: float = 0, fp: float = 0, fn: float = 0, **extra: float) -> Tally:
@@ -47,6 +69,24 @@ class Counts(Mapping[Key, Tally]):
     def __len__(self) -> int:
         return len(self.table)
 
+    def layers(self) -> list[str]:
+        """Layers in the order their first row was added."""
+        return list(dict.fromkeys(k[0] for k in self.table))
+
+    def modes(self, layer: str) -> list[str]:
+        """Modes of a layer in the order their first row was added."""
+        return list(dict.fromkeys(k[1] for k in self.table if k[0] == layer))
+
+    def labels(self, layer: str, mode: str) -> list[str]:
+        """The per-type labels of a mode (the total "*" excluded), sorted."""
+        return sorted(k[2] for k in self.table if k[0] == layer and k[1] == mode
+                      and k[2] != TOTAL)
+
+    def select(self, layers: Iterable[str]) -> Counts:
+        """The rows of some layers only (a copy)."""
+        keep = set(layers)
+        return Counts({k: dict(v) for k, v in self.table.items() if k[0] in keep})
+
 
 def total(counts: Iterable[Counts]) -> Counts:
     out = Counts()
@@ -63,3 +103,267 @@ def prf(t: Tally) -> dict[str, float]:
     r = t["r_num"] / t["r_den"] if t["r_den"] else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
     return {"precision": p, "recall": r, "f1": f}
+
+
+def micro(counts: Mapping[Key, Tally], layer: str, mode: str) -> dict[str, float]:
+    """Micro average of a mode: counts summed over types (the "*" row), then P/R/F1."""
+    t = counts.get((layer, mode, TOTAL))
+    return prf(t) if t is not None else prf(dict.fromkeys(CORE, 0.0))
+
+
+def macro(counts: Counts, layer: str, mode: str) -> dict[str, float] | None:
+    """Macro average of a mode: the unweighted mean of the per-type P, R and F1 (each type
+    that has a row, i.e. occurs in the gold or in the predictions). None without types."""
+    labels = counts.labels(layer, mode)
+    if not labels:
+        return None
+    scores = [prf(counts[(layer, mode, label)]) for label in labels]
+    return {name: sum(s[name] for s in scores) / len(scores)
+            for name in ("precision", "recall", "f1")}
+
+
+# --- stacking and F1 over arrays ---------------------------------------------------------
+
+def stack(units: Sequence[Mapping[Key, Tally]], keys: Sequence[Key]) -> np.ndarray:
+    """Per-unit tallies as a float array (units x keys x 4: p_num, p_den, r_num, r_den).
+    A key missing from a unit's Counts reads as zeros."""
+    import numpy as np
+
+    core = itemgetter(*CORE)
+    zero = dict.fromkeys(CORE, 0.0)
+    flat: list[float] = []
+    for counts in units:
+        table = counts.table if isinstance(counts, Counts) else counts
+        for key in keys:
+            flat.extend(core(table.get(key, zero)))
+    return np.array(flat, dtype=np.float64).reshape(len(units), len(keys), 4)
+
+
+def f1_array(sums: np.ndarray) -> np.ndarray:
+    """F1 of tallies summed over units: (..., keys, 4) -> (..., keys), as prf() does it."""
+    import numpy as np
+
+    def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        return np.divide(num, den, out=np.zeros_like(num), where=den != 0)
+
+    p = ratio(sums[..., 0], sums[..., 1])
+    r = ratio(sums[..., 2], sums[..., 3])
+    return ratio(2 * p * r, p + r)
+
+
+def metric_f1(f1: np.ndarray, groups: Sequence[Sequence[int]] | None) -> np.ndarray:
+    """Scores of metrics that are means of key F1s (..., keys) -> (..., metrics).
+
+    A plain metric is a group of one key; a derived one such as the CoNLL coreference F1 is
+    the mean of several (MUC, B-cubed, CEAF-e). groups=None: one metric per key."""
+    import numpy as np
+
+    if groups is None:
+        return f1
+    return np.stack([f1[..., list(g)].mean(axis=-1) for g in groups], axis=-1)
+
+
+# --- resampling --------------------------------------------------------------------------
+
+def _draw_weights(rng: np.random.Generator, n_draws: int, n_units: int) -> np.ndarray:
+    """How many times each unit occurs in each of n_draws bootstrap resamples."""
+    import numpy as np
+
+    idx = rng.integers(0, n_units, size=(n_draws, n_units))
+    idx += np.arange(n_draws)[:, None] * n_units  # one bincount for the whole batch
+    weights = np.bincount(idx.ravel(), minlength=n_draws * n_units)
+    return weights.reshape(n_draws, n_units).astype(np.float64)
+
+
+def resampled_sums(data: np.ndarray, n: int = DEFAULT_RESAMPLES,
+                   seed: int = DEFAULT_SEED) -> np.ndarray:
+    """Column sums of n bootstrap resamples of the rows (units) of data (units x columns).
+
+    Resample i draws len(data) units with replacement: the indices are
+    numpy.random.default_rng(seed).integers(0, units, size=(n, units)) (drawn in batches,
+    which gives the same stream), and the sums are the weights (occurrences of each unit)
+    times data, one matrix product per batch."""
+    import numpy as np
+
+    n_units = data.shape[0]
+    out = np.empty((n, data.shape[1]))
+    if n_units == 0:
+        out[:] = 0.0
+        return out
+    rng = np.random.default_rng(seed)
+    batch = max(1, _BATCH_CELLS // n_units)
+    for start in range(0, n, batch):
+        stop = min(n, start + batch)
+        out[start:stop] = _draw_weights(rng, stop - start, n_units) @ data
+    return out
+
+
+def percentile_ci(samples: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval over the first axis (numpy's default linear interpolation)."""
+    import numpy as np
+
+    tail = (1.0 - level) / 2 * 100
+    low, high = np.percentile(samples, [tail, 100 - tail], axis=0)
+    return low, high
+
+
+def _check_unit(unit: str) -> None:
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {', '.join(UNITS)}, not {unit!r}")
+
+
+def bootstrap_samples(data: np.ndarray, n: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
+                      groups: Sequence[Sequence[int]] | None = None) -> np.ndarray:
+    """Metric scores of n bootstrap resamples of stacked tallies (units x keys x 4) ->
+    (n x metrics)."""
+    units, keys, _ = data.shape
+    sums = resampled_sums(data.reshape(units, keys * 4), n, seed).reshape(n, keys, 4)
+    return metric_f1(f1_array(sums), groups)
+
+
+def bootstrap_ci(units: Sequence[Mapping[Key, Tally]], keys: Sequence[Key], *,
+                 n: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, level: float = 0.95,
+                 groups: Sequence[Sequence[int]] | None = None,
+                 unit: str = "doc") -> list[tuple[float, float]]:
+    """95% percentile bootstrap intervals of F1, one per metric (per key when groups is None).
+
+    `units` holds one Counts per resampling unit: per document (unit="doc", what the scorers
+    produce) or per sentence (unit="sentence", for scorers that key their Counts per
+    sentence); the computation is the same, `unit` only names what was resampled."""
+    _check_unit(unit)
+    if n <= 0 or not units:
+        raise ValueError("a bootstrap needs at least one resample and one unit")
+    samples = bootstrap_samples(stack(units, keys), n, seed, groups)
+    low, high = percentile_ci(samples, level)
+    return [(float(a), float(b)) for a, b in zip(low, high, strict=True)]
+
+
+# --- paired tests of two systems ---------------------------------------------------------
+
+@dataclass(frozen=True)
+class PairedResult:
+    """Per metric: both systems' scores, the bootstrap intervals and the two p-values."""
+
+    score_a: list[float]
+    score_b: list[float]
+    ci_a: list[tuple[float, float]] | None
+    ci_b: list[tuple[float, float]] | None
+    p_bootstrap: list[float] | None
+    p_randomization: list[float] | None
+
+
+# Differences closer than this are ties: the observed and resampled scores are sums of the
+# same numbers in different orders, and must not differ by rounding noise alone.
+_TIE = 1e-12
+
+
+def paired_bootstrap(a: np.ndarray, b: np.ndarray, *, n: int = DEFAULT_RESAMPLES,
+                     seed: int = DEFAULT_SEED,
+                     groups: Sequence[Sequence[int]] | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Paired bootstrap (Koehn 2004) over stacked tallies of two systems on the same units.
+
+    Every resample draws the same unit indices for both systems. Returns the resampled
+    scores of A and of B (n x metrics) and the p-values (metrics,):
+      d = score(B) - score(A) on the full set, d_i the same on resample i,
+      p = (c + 1) / (n + 1), c = #{i : d_i * sign(d) <= 0}
+    i.e. the share of resamples in which B is not better than A when B is better (or the
+    reverse), with a tie (d = 0) counting every resample, so that p = 1 for identical
+    systems. SacreBLEU's --paired-bs instead centres |d_i| on its mean; see docs/scores.md.
+    """
+    import numpy as np
+
+    units, keys, _ = a.shape
+    both = np.concatenate([a.reshape(units, keys * 4), b.reshape(units, keys * 4)], axis=1)
+    sums = resampled_sums(both, n, seed).reshape(n, 2, keys, 4)
+    scores = metric_f1(f1_array(sums), groups)  # n x 2 x metrics
+    observed = (metric_f1(f1_array(b.sum(axis=0)), groups)
+                - metric_f1(f1_array(a.sum(axis=0)), groups))
+    diffs = scores[:, 1] - scores[:, 0]
+    sign = np.where(np.abs(observed) <= _TIE, 0.0, np.sign(observed))
+    not_better = (diffs * sign <= _TIE) | (sign == 0)
+    p = (not_better.sum(axis=0) + 1) / (n + 1)
+    return scores[:, 0], scores[:, 1], p
+
+
+def approximate_randomization(a: np.ndarray, b: np.ndarray, *, trials: int = DEFAULT_TRIALS,
+                              seed: int = DEFAULT_SEED,
+                              groups: Sequence[Sequence[int]] | None = None) -> np.ndarray:
+    """Approximate randomization (Noreen 1989; Riezler and Maxwell 2005) per metric.
+
+    Each trial swaps every unit's tallies between the two systems with probability 1/2 and
+    rescores both pseudo-systems. p = (c + 1) / (trials + 1), c = #{trials with
+    |score(A') - score(B')| >= |score(A) - score(B)|}; identical systems give p = 1.
+    (SacreBLEU counts '>' instead of '>=', which gives identical systems p = 1/(trials+1).)
+    """
+    import numpy as np
+
+    units, keys, _ = a.shape
+    flat_a, flat_b = a.reshape(units, keys * 4), b.reshape(units, keys * 4)
+    total_a, total_b = flat_a.sum(axis=0), flat_b.sum(axis=0)
+    delta = flat_b - flat_a
+    observed = np.abs(metric_f1(f1_array(total_a.reshape(keys, 4)), groups)
+                      - metric_f1(f1_array(total_b.reshape(keys, 4)), groups))
+    rng = np.random.default_rng(seed)
+    count = np.zeros_like(observed)
+    batch = max(1, _BATCH_CELLS // max(units, 1))
+    for start in range(0, trials, batch):
+        size = min(trials, start + batch) - start
+        swap = rng.integers(2, size=(size, units), dtype=bool)
+        moved = swap.astype(np.float64) @ delta  # what the swapped units move from B to A
+        f_a = metric_f1(f1_array((total_a + moved).reshape(size, keys, 4)), groups)
+        f_b = metric_f1(f1_array((total_b - moved).reshape(size, keys, 4)), groups)
+        count += (np.abs(f_a - f_b) >= observed - _TIE).sum(axis=0)
+    return (count + 1) / (trials + 1)
+
+
+def paired_tests(units_a: Sequence[Mapping[Key, Tally]], units_b: Sequence[Mapping[Key, Tally]],
+                 keys: Sequence[Key], *, bootstrap: int = DEFAULT_RESAMPLES,
+                 trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED, level: float = 0.95,
+                 groups: Sequence[Sequence[int]] | None = None,
+                 unit: str = "doc") -> PairedResult:
+    """Scores of two systems on the same units, with intervals and paired p-values.
+    bootstrap=0 skips the intervals and the paired bootstrap; trials=0 skips randomization."""
+    _check_unit(unit)
+    if len(units_a) != len(units_b):
+        raise ValueError("paired tests need the same units for both systems")
+    a, b = stack(units_a, keys), stack(units_b, keys)
+    score_a = metric_f1(f1_array(a.sum(axis=0)), groups).tolist()
+    score_b = metric_f1(f1_array(b.sum(axis=0)), groups).tolist()
+    ci_a = ci_b = p_bs = p_ar = None
+    if bootstrap > 0 and len(units_a):
+        samples_a, samples_b, p = paired_bootstrap(a, b, n=bootstrap, seed=seed, groups=groups)
+        ci_a = [(float(x), float(y)) for x, y in zip(*percentile_ci(samples_a, level),
+                                                     strict=True)]
+        ci_b = [(float(x), float(y)) for x, y in zip(*percentile_ci(samples_b, level),
+                                                     strict=True)]
+        p_bs = p.tolist()
+    if trials > 0 and len(units_a):
+        p_ar = approximate_randomization(a, b, trials=trials, seed=seed, groups=groups).tolist()
+    return PairedResult(score_a, score_b, ci_a, ci_b, p_bs, p_ar)
+
+
+# --- reproducibility ---------------------------------------------------------------------
+
+def signature(gold_sha256: str, *, layer: str | None = None, match: str | None = None,
+              bootstrap: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
+              version: str | None = None, **extra: object) -> str:
+    """The reproducibility signature of a score, e.g.
+    palmyra:0.1.0|gold:sha256:ab12cd34ef56|layer:entities|match:strict|bootstrap:1000|seed:12345
+
+    Extra fields (trials=10000, layers=..., ...) go between match and bootstrap, in the order
+    given. The gold hash is cut to its first 12 hex digits."""
+    if version is None:
+        from palmyra import __version__ as version
+    fields: list[tuple[str, object]] = [("palmyra", version),
+                                        ("gold", f"sha256:{gold_sha256[:12]}")]
+    if layer is not None:
+        fields.append(("layer", layer))
+    if match is not None:
+        fields.append(("match", match))
+    fields += list(extra.items())
+    fields += [("bootstrap", bootstrap), ("seed", seed)]
+    for name, value in fields:
+        if "|" in str(value):
+            raise ValueError(f"signature field {name}={value!r} must not contain '|'")
+    return "|".join(f"{name}:{value}" for name, value in fields)

@@ -1,0 +1,296 @@
+"""Scoring speed on a synthetic corpus, and the entity layer against nervaluate.
+
+    python benchmarks/bench_scoring.py [--docs 10000] [--seed 7] [--skip-nervaluate]
+
+Generates documents of synthetic text (about 2,000 characters each) with gold and predicted
+entities, events, numbers and attributions (about 120 spans per document, counting argument,
+cue, content and source spans), scores every layer, and prints the time per layer. On the
+entity layer it also runs nervaluate on the same mentions in the same process, checks that
+the strict and exact counts are identical, and prints the speed ratio.
+
+The data are built so that nervaluate's greedy matching is unambiguous (each predicted
+mention overlaps at most one gold mention and the reverse), which is where the two scorers
+must agree; a few predictions fall in a boilerplate zone and are ignored by palmyra (they are
+not given to nervaluate, which has no zones).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Callable
+
+from palmyra.annotations import (
+    AnnotationDocument,
+    Argument,
+    Attribution,
+    Entity,
+    Event,
+    Number,
+    Source,
+    Span,
+)
+from palmyra.corpus import Document, Zone
+from palmyra.scoring import LAYER_SCORERS, entities
+from palmyra.stats import Counts, prf, total
+
+TYPES = ("PER", "ORG", "GPE", "LOC", "FAC")
+EVENT_TYPES = {"Conflict.Attack": ("Attacker", "Target", "Place"),
+               "Conflict.TakeControl": ("Captor", "Territory", "Loser"),
+               "Life.Die": ("Agent", "Victim", "Place"),
+               "Movement.Flee": ("Refugee", "Origin", "Destination")}
+KINDS = ("count", "duration", "date", "ordinal")
+WORDS = ("the", "fighters", "city", "forces", "army", "group", "desert", "ruins", "town",
+         "militants", "government", "troops", "reports", "monitors", "said", "control",
+         "ancient", "offensive", "airstrikes", "week", "month", "area", "centre", "officials",
+         "civilians", "castle", "base", "province", "river", "road", "north", "south", "west")
+ANNOTATED = frozenset({"headline", "body"})
+SLOT = 4  # words per slot; a slot holds at most one gold and one predicted mention
+
+
+class Builder:
+    """Synthetic text with word offsets, zones and numbers."""
+
+    def __init__(self, rng: random.Random, n_words: int):
+        self.parts: list[str] = []
+        self.words: list[tuple[int, int]] = []
+        self.numbers: list[int] = []  # word indices holding a number
+        pos = 0
+        headline = 8
+        for i in range(n_words):
+            if rng.random() < 0.04:
+                word = f"{rng.randint(1, 99)},{rng.randint(100, 999)}"
+                self.numbers.append(i)
+            else:
+                word = rng.choice(WORDS)
+            if i == headline:
+                self.parts.append("\n\n")
+                pos += 2
+            self.words.append((pos, pos + len(word)))
+            self.parts.append(word)
+            pos += len(word)
+            sep = ". " if i % 12 == 11 else " "
+            self.parts.append(sep)
+            pos += len(sep)
+        self.body_end = pos
+        footer = "\n\nSubscribe to our newsletter for all the latest news from the region."
+        self.parts.append(footer)
+        self.text = "".join(self.parts)
+        self.zones = (Zone("headline", 0, self.words[headline][0]),
+                      Zone("body", self.words[headline][0], self.body_end),
+                      Zone("boilerplate", self.body_end, len(self.text)))
+
+    def span(self, first: int, last: int) -> Span:
+        start, end = self.words[first][0], self.words[last][1]
+        return Span(start, end, self.text[start:end])
+
+
+def _entities(rng: random.Random, b: Builder) -> tuple[list[Entity], list[Entity]]:
+    gold: list[Entity] = []
+    pred: list[Entity] = []
+    for slot in range(len(b.words) // SLOT):
+        first = slot * SLOT
+        if rng.random() < 0.33:
+            start = first + rng.randrange(SLOT - 1)
+            end = min(start + rng.randrange(3), first + SLOT - 1)
+            gtype = rng.choice(TYPES)
+            gold.append(Entity(b.span(start, end), gtype, id=f"m{len(gold) + 1}",
+                               cluster=f"E:c{rng.randrange(8)}", level="NAM"))
+            roll = rng.random()
+            if roll < 0.75:  # exact span, sometimes another type
+                ptype = gtype if rng.random() < 0.9 else rng.choice(TYPES)
+                pred.append(Entity(b.span(start, end), ptype, id=f"p{len(pred) + 1}"))
+            elif roll < 0.87:  # boundary error inside the slot
+                last = first + SLOT - 1
+                options = [(a, z) for a in range(first, last + 1) for z in range(a, last + 1)
+                           if a <= end and z >= start and (a, z) != (start, end)]
+                s2, e2 = rng.choice(options)
+                pred.append(Entity(b.span(s2, e2), rng.choice((gtype, gtype, rng.choice(TYPES))),
+                                   id=f"p{len(pred) + 1}"))
+        elif rng.random() < 0.08:  # spurious
+            start = first + rng.randrange(SLOT)
+            pred.append(Entity(b.span(start, start), rng.choice(TYPES), id=f"p{len(pred) + 1}"))
+    start, end = b.body_end + 2, b.body_end + 11  # "Subscribe" in the boilerplate footer
+    pred.append(Entity(Span(start, end, b.text[start:end]), "ORG", id=f"p{len(pred) + 1}"))
+    return gold, pred
+
+
+def _events(rng: random.Random, b: Builder, gold_ents: list[Entity], pred_ents: list[Entity]
+            ) -> tuple[list[Event], list[Event]]:
+    gold: list[Event] = []
+    pred: list[Event] = []
+    if not gold_ents:
+        return gold, pred
+    by_cluster: dict[str, list[Entity]] = {}
+    for e in gold_ents:
+        by_cluster.setdefault(e.cluster or "", []).append(e)
+    for k, w in enumerate(rng.sample(range(len(b.words)), 6)):
+        etype = rng.choice(list(EVENT_TYPES))
+        roles = EVENT_TYPES[etype]
+        args = []
+        for role in roles[:rng.randint(2, 3)]:
+            args.append(Argument(role, mention=rng.choice(gold_ents).id))
+        realis = rng.choice(("ACTUAL", "ACTUAL", "OTHER"))
+        trigger = b.span(w, w)
+        gold.append(Event(trigger, etype, id=f"ev{k + 1}", realis=realis, arguments=tuple(args),
+                          cluster=f"V:{k}"))
+        if rng.random() < 0.15:
+            continue
+        ptype = etype if rng.random() < 0.85 else rng.choice(list(EVENT_TYPES))
+        pargs = []
+        mentions = {e.id: e for e in gold_ents}
+        for a in args:
+            m = mentions[a.mention or ""]
+            roll = rng.random()
+            if roll < 0.6:
+                pargs.append(Argument(a.role, span=m.span))
+            elif roll < 0.8:  # another mention of the same entity
+                other = rng.choice(by_cluster[m.cluster or ""])
+                pargs.append(Argument(a.role, span=other.span))
+            elif roll < 0.9:
+                pargs.append(Argument(rng.choice(roles), span=rng.choice(gold_ents).span))
+        pred.append(Event(trigger, ptype, realis=rng.choice((realis, realis, "ACTUAL")),
+                          arguments=tuple(pargs)))
+    return gold, pred
+
+
+def _numbers(rng: random.Random, b: Builder) -> tuple[list[Number], list[Number]]:
+    gold: list[Number] = []
+    pred: list[Number] = []
+    for k, w in enumerate(b.numbers[:8]):
+        span = b.span(w, w)
+        value = float(span.text.replace(",", ""))
+        kind = rng.choice(KINDS)
+        qualifier = rng.choice(("exact", "approximate"))
+        gold.append(Number(span, kind, id=f"n{k + 1}", value=value, qualifier=qualifier))
+        if rng.random() < 0.85:
+            pvalue = value if rng.random() < 0.8 else value * rng.choice((1.01, 1.2))
+            pkind = kind if rng.random() < 0.9 else rng.choice(KINDS)
+            pspan = span if rng.random() < 0.9 else b.span(w, min(w + 1, len(b.words) - 1))
+            pred.append(Number(pspan, pkind, value=pvalue, qualifier=qualifier))
+    return gold, pred
+
+
+def _attributions(rng: random.Random, b: Builder, gold_ents: list[Entity]
+                  ) -> tuple[list[Attribution], list[Attribution]]:
+    gold: list[Attribution] = []
+    pred: list[Attribution] = []
+    for k in range(3):
+        first = rng.randrange(10, len(b.words) - 14)
+        cue = b.span(first + 2, first + 2)
+        content = b.span(first + 3, first + 3 + rng.randint(4, 9))
+        src = b.span(first, first + 1)
+        implicit = rng.random() < 0.2
+        parent = f"a{k}" if k and rng.random() < 0.3 else None
+        gold.append(Attribution((cue,), (content,), id=f"a{k + 1}",
+                                source=None if implicit else Source(src),
+                                implicit_source="author" if implicit else None,
+                                type=rng.choice(("direct", "indirect")), parent=parent))
+        if rng.random() < 0.15:
+            continue
+        pcontent = content if rng.random() < 0.6 else b.span(first + 4, first + 10)
+        pred.append(Attribution((cue,), (pcontent,), id=f"q{k + 1}",
+                                source=None if implicit else Source(src),
+                                implicit_source="author" if implicit else None,
+                                type=gold[-1].type, parent=f"q{k}" if parent else None))
+    return gold, pred
+
+
+def make_document(seed: int, index: int) -> tuple[Document, AnnotationDocument,
+                                                  AnnotationDocument]:
+    rng = random.Random(seed * 1_000_003 + index)
+    b = Builder(rng, 300)
+    doc_id = f"synthetic-{index:05d}"
+    ge, pe = _entities(rng, b)
+    gv, pv = _events(rng, b, ge, pe)
+    gn, pn = _numbers(rng, b)
+    ga, pa = _attributions(rng, b, ge)
+    doc = Document(doc_id, b.text, {"doc_id": doc_id}, b.zones)
+    gold = AnnotationDocument(doc_id, "gold", tuple(ge), tuple(gv), tuple(gn), tuple(ga))
+    pred = AnnotationDocument(doc_id, "prediction", tuple(pe), tuple(pv), tuple(pn), tuple(pa))
+    return doc, gold, pred
+
+
+def count_spans(ad: AnnotationDocument) -> int:
+    n = len(ad.layer("entities")) + len(ad.layer("numbers"))
+    n += sum(1 + len(e.arguments) for e in ad.layer("events"))
+    n += sum(len(a.cue) + len(a.content) + (a.source is not None) for a in ad.layer("attributions"))
+    return n
+
+
+def timed(fn: Callable[[], Counts]) -> tuple[Counts, float]:
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def run_nervaluate(data: list[tuple[Document, AnnotationDocument, AnnotationDocument]]
+                   ) -> tuple[dict, float]:
+    from nervaluate import Evaluator
+
+    start = time.perf_counter()
+    true, pred = [], []
+    for doc, gold, prediction in data:
+        keep = [m for m in entities.mentions(prediction) if doc.in_zones(m[0], m[1], ANNOTATED)]
+        # nervaluate's offsets are end-inclusive.
+        true.append([{"label": t, "start": s, "end": e - 1}
+                     for s, e, t in entities.mentions(gold)])
+        pred.append([{"label": t, "start": s, "end": e - 1} for s, e, t in keep])
+    results = Evaluator(true, pred, tags=list(TYPES), loader="dict").evaluate()
+    return results, time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--skip-nervaluate", action="store_true")
+    args = parser.parse_args(argv)
+
+    start = time.perf_counter()
+    data = [make_document(args.seed, i) for i in range(args.docs)]
+    spans = sum(count_spans(g) + count_spans(p) for _, g, p in data)
+    print(f"generated {args.docs} documents, {spans:,} spans (gold + predicted) "
+          f"in {time.perf_counter() - start:.1f} s")
+
+    totals: dict[str, Counts] = {}
+    elapsed = 0.0
+    for layer, scorer in LAYER_SCORERS.items():
+        totals[layer], seconds = timed(
+            lambda s=scorer: total(s(g, p, d) for d, g, p in data))
+        elapsed += seconds
+        print(f"  {layer:<13} {seconds:6.2f} s")
+    print(f"all layers    {elapsed:6.2f} s  ({args.docs / elapsed:,.0f} documents/s)")
+
+    ent = totals["entities"]
+    for mode in entities.MODES:
+        row = ent[("entities", mode, "*")]
+        print(f"  entities {mode:<8} F1 {prf(row)['f1']:.4f}  ignored {row['ignored']:.0f}")
+    if args.skip_nervaluate:
+        return 0
+
+    ours, ours_seconds = timed(lambda: total(entities.score(g, p, d) for d, g, p in data))
+    theirs, theirs_seconds = run_nervaluate(data)
+    print(f"entity layer: palmyra {ours_seconds:.2f} s, nervaluate {theirs_seconds:.2f} s, "
+          f"ratio {theirs_seconds / ours_seconds:.1f}x")
+    fields = ("correct", "incorrect", "partial", "missed", "spurious")
+    failures = []
+    for mode, their_mode in (("strict", "strict"), ("exact", "exact"), ("partial", "partial"),
+                             ("type", "ent_type")):
+        mine = tuple(int(ours[("entities", mode, "*")][f]) for f in fields)
+        result = theirs["overall"][their_mode]
+        other = tuple(getattr(result, f) for f in fields)
+        print(f"  {mode:<8} palmyra {mine}  nervaluate {other}")
+        if mode in ("strict", "exact") and mine != other:
+            failures.append(mode)
+    if failures:
+        print(f"MISMATCH with nervaluate in {', '.join(failures)}", file=sys.stderr)
+        return 1
+    print("strict and exact counts identical to nervaluate")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,518 @@
+"""Score a prediction set against the gold: `palmyra.evaluate()` and `palmyra.compare()`.
+
+The steps: read and check the gold, the corpus and the predictions (palmyra.io); score each
+gold document with each layer's scorer (palmyra.scoring) into additive Counts; sum them into
+corpus Counts; add the cross-document coreference scores; resample documents for confidence
+intervals (palmyra.stats). The result serialises to the JSON contract of docs/scores.md.
+
+Policies (also stated in the JSON output, under "policies"):
+- The scored documents are the gold's documents. A gold document without a prediction is
+  scored as an empty prediction and listed under documents.missing_predictions; predictions
+  for corpus documents that the gold does not hold are listed under documents.not_in_gold
+  and not scored; a doc_id that the corpus does not know is an error.
+- A layer that no prediction document has is "not predicted": it is not scored (no zeros
+  that look like a result) and is listed under not_predicted. Once any prediction document
+  has a layer, documents without it are scored as empty in that layer.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from palmyra import __version__
+from palmyra.annotations import AnnotationDocument
+from palmyra.corpus import CorpusError, Document, load_corpus
+from palmyra.io import DocumentSet, InputError, UsageError, from_mapping, read_documents, read_gold
+from palmyra.scoring import coref
+from palmyra.stats import (
+    CORE,
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    DEFAULT_TRIALS,
+    TOTAL,
+    Counts,
+    Key,
+    Tally,
+    bootstrap_ci,
+    macro,
+    paired_tests,
+    prf,
+    signature,
+    total,
+)
+
+LAYERS = ("entities", "bio", "events", "numbers", "attributions", "coreference")
+# The annotation layers each evaluation layer reads; coreference reads either.
+SOURCES = {"entities": ("entities",), "bio": ("entities",), "events": ("events",),
+           "numbers": ("numbers",), "attributions": ("attributions",),
+           "coreference": ("entities", "events")}
+COREF_MATCH = "strict"
+POLICIES: dict[str, Any] = {
+    "match": COREF_MATCH,
+    "singletons": ["with", "without"],
+    "twinless_mentions": "kept",
+    "missing_documents": "scored as empty",
+    "not_predicted": "not scored",
+    "non_annotated_zones": "ignored",
+    "empty_denominator": 0.0,
+    "interval": "percentile",
+    "level": 0.95,
+    "resampling_unit": "doc",
+}
+
+Scorer = Callable[[AnnotationDocument, AnnotationDocument, Document], Counts]
+PathLike = str | os.PathLike
+Docs = Mapping[str, AnnotationDocument]
+
+
+def layer_scorers() -> dict[str, Scorer]:
+    """Every layer's scorer: the per-layer modules' LAYER_SCORERS plus coreference."""
+    from palmyra.scoring import LAYER_SCORERS
+
+    return {**LAYER_SCORERS, "coreference": coref.score}
+
+
+def _kind(mode: str) -> str | None:
+    """The coreference mention kind ("entity" or "event") of a coreference mode."""
+    bare = mode.removeprefix(coref.CROSS)
+    return next((k for k in coref.KINDS if bare.startswith(f"{k}_")), None)
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+def _corpus(corpus: PathLike | Mapping[str, Document] | None) -> Mapping[str, Document]:
+    if isinstance(corpus, Mapping):
+        return corpus
+    if corpus is not None and not Path(corpus).is_dir():
+        raise UsageError([f"{corpus}: no such folder (corpus)"])
+    try:
+        return load_corpus(corpus)
+    except CorpusError as exc:
+        raise InputError([str(exc)]) from None
+
+
+def _gold(gold: PathLike | Docs | None, corpus: Mapping[str, Document]
+          ) -> tuple[DocumentSet, str]:
+    """The gold set and its version: the package version for the bundled gold."""
+    from palmyra.paths import annotations_dir
+
+    if isinstance(gold, Mapping):
+        gold_set = from_mapping(gold, "<gold mapping>")
+        missing = [d for d in gold_set.docs if d not in corpus]
+        if missing:
+            raise InputError([f"<gold mapping>: {d!r}: unknown doc_id (not in the corpus)"
+                              for d in missing])
+        return gold_set, "custom"
+    bundled = gold is None or Path(gold).resolve() == annotations_dir().resolve()
+    return read_gold(gold, corpus), __version__ if bundled else "custom"
+
+
+def _predictions(predictions: PathLike | Docs, corpus: Mapping[str, Document]) -> DocumentSet:
+    if isinstance(predictions, Mapping):
+        pred_set = from_mapping(predictions, "<predictions mapping>")
+        unknown = [d for d in pred_set.docs if d not in corpus]
+        if unknown:
+            raise InputError([f"<predictions mapping>: {d!r}: unknown doc_id (not in the "
+                              "corpus)" for d in unknown])
+        return pred_set
+    return read_documents(predictions, corpus, what="predictions")
+
+
+def _choose_layers(requested: Sequence[str] | None, gold: Docs, *predictions: Docs
+                   ) -> tuple[list[str], list[str], list[str]]:
+    """(layers to score, layers not predicted, coreference kinds to score)."""
+    def has(docs: Docs, source: str) -> bool:
+        return any(getattr(doc, source) is not None for doc in docs.values())
+
+    if requested is not None:
+        unknown = [x for x in requested if x not in LAYERS]
+        if unknown:
+            raise UsageError([f"unknown layer {x!r}: expected one of {', '.join(LAYERS)}"
+                              for x in unknown])
+        absent = [x for x in requested if not any(has(gold, s) for s in SOURCES[x])]
+        if absent:
+            raise UsageError([f"layer {x!r}: the gold has no {' or '.join(SOURCES[x])}"
+                              for x in absent])
+    wanted = [x for x in LAYERS if (requested is None or x in requested)
+              and any(has(gold, s) for s in SOURCES[x])]
+    kinds = [k for k, s in coref.KINDS.items()
+             if has(gold, s) and all(has(p, s) for p in predictions)]
+    scored, not_predicted = [], []
+    for layer in wanted:
+        if layer == "coreference":
+            ok = bool(kinds)
+        else:
+            ok = all(has(p, s) for p in predictions for s in SOURCES[layer])
+        (scored if ok else not_predicted).append(layer)
+    return scored, not_predicted, kinds
+
+
+# --- scoring -------------------------------------------------------------------------------
+
+@dataclass
+class _Scored:
+    per_document: dict[str, Counts]
+    cross_document: Counts
+    missing: list[str]
+    not_in_gold: list[str]
+
+
+def _score(gold: Docs, preds: Docs, corpus: Mapping[str, Document], layers: Sequence[str],
+           kinds: Sequence[str], scorers: Mapping[str, Scorer],
+           timings: dict[str, float]) -> _Scored:
+    missing = [d for d in sorted(gold) if d not in preds]
+    not_in_gold = sorted(d for d in preds if d not in gold)
+    absent = [x for x in layers if x not in scorers]
+    if absent:
+        raise UsageError([f"no scorer for layer {x!r}" for x in absent])
+    pairs = [(gold[d], preds.get(d) or AnnotationDocument(d), corpus[d]) for d in sorted(gold)]
+    per_document: dict[str, Counts] = {}
+    for layer in layers:
+        started = time.perf_counter()
+        scorer = scorers[layer]
+        for g, p, doc in pairs:
+            rows = per_document.setdefault(g.doc_id, Counts()).table
+            out = scorer(g, p, doc)
+            for key, t in getattr(out, "table", out).items():
+                if key[0] == layer and (layer != "coreference" or _kind(key[1]) in kinds):
+                    rows[key] = t
+        timings[f"score:{layer}"] = time.perf_counter() - started
+    cross = Counts()
+    if "coreference" in layers:
+        started = time.perf_counter()
+        cross = coref.score_cross_document(pairs, kinds)
+        timings["score:coreference-cross-document"] = time.perf_counter() - started
+    return _Scored(per_document, cross, missing, not_in_gold)
+
+
+def _metrics(counts: Counts, layers: Sequence[str]
+             ) -> tuple[list[Key], list[tuple[str, str]], list[list[int]]]:
+    """The additive total rows to resample, and the metrics over them: every mode, plus the
+    derived CoNLL modes (means of three keys)."""
+    keys: list[Key] = [(layer, mode, TOTAL) for layer in layers for mode in counts.modes(layer)
+                       if (layer, mode, TOTAL) in counts]
+    index = {k: i for i, k in enumerate(keys)}
+    names = [(k[0], k[1]) for k in keys]
+    groups = [[i] for i in range(len(keys))]
+    if "coreference" in layers:
+        for name, parts in coref.conll_modes(counts.modes("coreference")).items():
+            names.append(("coreference", name))
+            groups.append([index[("coreference", p, TOTAL)] for p in parts])
+    return keys, names, groups
+
+
+# --- the result ----------------------------------------------------------------------------
+
+def _number(x: float) -> int | float:
+    """Counts that are whole numbers are written as integers."""
+    return int(x) if float(x).is_integer() else float(x)
+
+
+def _entry(t: Tally) -> dict[str, Any]:
+    return {**prf(t), **{k: _number(v) for k, v in t.items()}}
+
+
+def _ordered(t: Tally) -> Tally:
+    return {**{k: t.get(k, 0.0) for k in CORE}, **{k: v for k, v in t.items() if k not in CORE}}
+
+
+_ZERO: Tally = dict.fromkeys(CORE, 0.0)
+
+
+def _with_conll(modes: list[str]) -> list[str]:
+    """Coreference modes with each derived CoNLL mode right after its last component."""
+    after = {parts[-1]: name for name, parts in coref.conll_modes(modes).items()}
+    out = []
+    for mode in modes:
+        out.append(mode)
+        if mode in after:
+            out.append(after[mode])
+    return out
+
+
+@dataclass
+class Result:
+    """Scores of one prediction set: per-document and corpus Counts, cross-document
+    coreference, intervals; `to_dict()` / `to_json()` give the documented JSON contract."""
+
+    per_document: dict[str, Counts]
+    counts: Counts
+    cross_document: Counts
+    layers: list[str]
+    not_predicted: list[str]
+    missing_predictions: list[str]
+    not_in_gold: list[str]
+    gold_sha256: str
+    gold_version: str
+    bootstrap: int = DEFAULT_RESAMPLES
+    seed: int = DEFAULT_SEED
+    intervals: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    # -- reading ------------------------------------------------------------------------
+    def modes(self, layer: str) -> list[str]:
+        """A layer's modes: the scorer's, then derived CoNLL modes, then cross-document."""
+        modes = self.counts.modes(layer)
+        if layer != "coreference":
+            return modes
+        return _with_conll(modes) + _with_conll(self.cross_document.modes(layer))
+
+    def tally(self, layer: str, mode: str) -> Tally | None:
+        """The corpus Tally of an additive mode (None for a derived CoNLL mode)."""
+        source = self.cross_document if mode.startswith(coref.CROSS) else self.counts
+        t = source.get((layer, mode, TOTAL))
+        return _ordered(t) if t is not None else None
+
+    def score(self, layer: str, mode: str) -> dict[str, float]:
+        """Precision, recall and F1 of a mode (a CoNLL mode: means of its three parts)."""
+        parts = self._conll_parts(layer, mode)
+        if parts is None:
+            return prf(self.tally(layer, mode) or _ZERO)
+        scores = [self.score(layer, p) for p in parts]
+        return {k: sum(s[k] for s in scores) / 3 for k in ("precision", "recall", "f1")}
+
+    def _conll_parts(self, layer: str, mode: str) -> tuple[str, ...] | None:
+        if layer != "coreference" or "_conll" not in mode:
+            return None
+        source = self.cross_document if mode.startswith(coref.CROSS) else self.counts
+        return coref.conll_modes(source.modes(layer)).get(mode)
+
+    def signature(self, layer: str | None = None) -> str:
+        """The signature of one layer's scores, or of the whole run."""
+        if layer is None:
+            return signature(self.gold_sha256, layers="+".join(self.layers) or "none",
+                             bootstrap=self.bootstrap, seed=self.seed)
+        if layer == "coreference":
+            return signature(self.gold_sha256, layer=layer, match=COREF_MATCH,
+                             singletons="with+without", bootstrap=self.bootstrap,
+                             seed=self.seed)
+        return signature(self.gold_sha256, layer=layer,
+                         match="+".join(self.counts.modes(layer)), bootstrap=self.bootstrap,
+                         seed=self.seed)
+
+    def ignored(self, layer: str) -> int:
+        """Predictions of a layer dropped because they start outside the annotated zones:
+        the largest count over the layer's modes (coreference: entity plus event mentions)."""
+        if layer == "coreference":
+            return int(sum(self.counts.get((layer, f"{k}_mentions", TOTAL), {}).get("ignored", 0)
+                           for k in coref.KINDS))
+        return int(max((self.counts[(layer, m, TOTAL)].get("ignored", 0)
+                        for m in self.counts.modes(layer) if (layer, m, TOTAL) in self.counts),
+                       default=0))
+
+    # -- the JSON contract ---------------------------------------------------------------
+    def _mode_entry(self, layer: str, mode: str, by_doc: bool) -> dict[str, Any]:
+        parts = self._conll_parts(layer, mode)
+        if parts is not None:
+            out: dict[str, Any] = {**self.score(layer, mode), "components": list(parts)}
+        else:
+            out = _entry(self.tally(layer, mode) or _ZERO)
+        ci = self.intervals.get((layer, mode))
+        out["ci95"] = [ci[0], ci[1]] if ci is not None else None
+        out["by_type"] = {label: _entry(_ordered(self.counts[(layer, mode, label)]))
+                          for label in self.counts.labels(layer, mode)}
+        averaged = macro(self.counts, layer, mode)
+        if averaged is not None:
+            out["macro"] = averaged
+        out["by_doc"] = self._by_doc(layer, mode, parts) if by_doc else {}
+        return out
+
+    def _by_doc(self, layer: str, mode: str, parts: tuple[str, ...] | None
+                ) -> dict[str, dict[str, Any]]:
+        if mode.startswith(coref.CROSS):
+            return {}
+        out = {}
+        for doc_id, counts in self.per_document.items():
+            if parts is None:
+                out[doc_id] = _entry(_ordered(counts.get((layer, mode, TOTAL), _ZERO)))
+            else:
+                scores = [prf(counts.get((layer, p, TOTAL), _ZERO)) for p in parts]
+                out[doc_id] = {k: sum(s[k] for s in scores) / 3
+                               for k in ("precision", "recall", "f1")}
+        return out
+
+    def to_dict(self, by_doc: bool = True) -> dict[str, Any]:
+        """The JSON object of docs/scores.md. by_doc=False leaves every by_doc empty."""
+        return {
+            "signature": self.signature(),
+            "signatures": {layer: self.signature(layer) for layer in self.layers},
+            "gold": {"version": self.gold_version, "sha256": self.gold_sha256},
+            "layers": {layer: {mode: self._mode_entry(layer, mode, by_doc)
+                               for mode in self.modes(layer)} for layer in self.layers},
+            "not_predicted": list(self.not_predicted),
+            "documents": {"scored": sorted(self.per_document),
+                          "missing_predictions": list(self.missing_predictions),
+                          "not_in_gold": list(self.not_in_gold)},
+            "ignored_predictions": {layer: self.ignored(layer) for layer in self.layers},
+            "policies": {**POLICIES, "resamples": self.bootstrap, "seed": self.seed},
+        }
+
+    def to_json(self, by_doc: bool = True) -> str:
+        from palmyra.report.json import dumps
+
+        return dumps(self.to_dict(by_doc))
+
+
+def _intervals(result: Result, bootstrap: int, seed: int) -> None:
+    keys, names, groups = _metrics(result.counts, result.layers)
+    if bootstrap <= 0 or not keys or not result.per_document:
+        return
+    started = time.perf_counter()
+    cis = bootstrap_ci(list(result.per_document.values()), keys, n=bootstrap, seed=seed,
+                       groups=groups)
+    result.intervals = dict(zip(names, cis, strict=True))
+    result.timings["bootstrap"] = time.perf_counter() - started
+
+
+def _check_counts(bootstrap: int, seed: int, trials: int = 0) -> None:
+    problems = [f"{name} must be a whole number >= 0, found {value!r}"
+                for name, value in (("bootstrap", bootstrap), ("trials", trials))
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0]
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        problems.append(f"seed must be a whole number >= 0, found {seed!r}")
+    if problems:
+        raise UsageError(problems)
+
+
+def evaluate(gold: PathLike | Docs | None, predictions: PathLike | Docs, *,
+             layers: Sequence[str] | None = None, bootstrap: int = DEFAULT_RESAMPLES,
+             seed: int = DEFAULT_SEED,
+             corpus: PathLike | Mapping[str, Document] | None = None) -> Result:
+    """Score predictions against the gold.
+
+    gold: a folder of `<doc_id>.json` files or a JSONL file, a mapping doc_id ->
+    AnnotationDocument, or None for the bundled gold. predictions: the same (no default).
+    layers: some of LAYERS (default: every layer the gold has). bootstrap: resamples for the
+    95% intervals (0: none). corpus: a corpus folder or a mapping doc_id -> Document (default:
+    the bundled corpus). Raises palmyra.io.InputError (bad input, one line per problem) or
+    UsageError (bad paths or options)."""
+    _check_counts(bootstrap, seed)
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    docs = _corpus(corpus)
+    gold_set, version = _gold(gold, docs)
+    pred_set = _predictions(predictions, docs)
+    timings["read"] = time.perf_counter() - started
+    scored_layers, not_predicted, kinds = _choose_layers(layers, gold_set.docs, pred_set.docs)
+    scored = _score(gold_set.docs, pred_set.docs, docs, scored_layers, kinds, layer_scorers(),
+                    timings)
+    started = time.perf_counter()
+    counts = total(scored.per_document.values())
+    timings["sum"] = time.perf_counter() - started
+    result = Result(scored.per_document, counts, scored.cross_document, scored_layers,
+                    not_predicted, scored.missing, scored.not_in_gold, gold_set.sha256,
+                    version, bootstrap, seed, timings=timings)
+    _intervals(result, bootstrap, seed)
+    return result
+
+
+# --- comparing two systems -----------------------------------------------------------------
+
+@dataclass
+class Comparison:
+    """Two systems scored on the same gold, with paired significance tests per metric."""
+
+    a: Result
+    b: Result
+    names: tuple[str, str]
+    rows: dict[str, dict[str, dict[str, Any]]]  # layer -> mode -> comparison entry
+    not_compared: list[str]
+    bootstrap: int
+    trials: int
+    seed: int
+    alpha: float = 0.05
+
+    def signature(self) -> str:
+        return signature(self.a.gold_sha256, layers="+".join(self.rows) or "none",
+                         trials=self.trials, bootstrap=self.bootstrap, seed=self.seed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "signature": self.signature(),
+            "gold": {"version": self.a.gold_version, "sha256": self.a.gold_sha256},
+            "systems": {"a": self.names[0], "b": self.names[1]},
+            "layers": self.rows,
+            "not_compared": list(self.not_compared),
+            "documents": {"scored": sorted(self.a.per_document),
+                          "missing_predictions": {"a": self.a.missing_predictions,
+                                                  "b": self.b.missing_predictions}},
+            "policies": {**POLICIES, "resamples": self.bootstrap, "trials": self.trials,
+                         "seed": self.seed, "alpha": self.alpha,
+                         "paired_bootstrap_p": "share of resamples where B - A does not "
+                                               "have the sign of the observed difference",
+                         "randomization_p": "(c + 1) / (trials + 1), c = trials with "
+                                            "|A' - B'| >= |A - B|"},
+        }
+
+    def to_json(self) -> str:
+        from palmyra.report.json import dumps
+
+        return dumps(self.to_dict())
+
+
+def _side(f1: float, ci: tuple[float, float] | None) -> dict[str, Any]:
+    return {"f1": f1, "ci95": [ci[0], ci[1]] if ci is not None else None}
+
+
+def _compare_rows(a: Result, b: Result, layers: Sequence[str], bootstrap: int, trials: int,
+                  seed: int, alpha: float) -> dict[str, dict[str, dict[str, Any]]]:
+    counts = a.counts + b.counts  # the union of both systems' rows
+    keys, names, groups = _metrics(counts, layers)
+    units = sorted(a.per_document)
+    tests = paired_tests([a.per_document[d] for d in units], [b.per_document[d] for d in units],
+                         keys, bootstrap=bootstrap, trials=trials, seed=seed, groups=groups)
+    rows: dict[str, dict[str, dict[str, Any]]] = {layer: {} for layer in layers}
+    for i, (layer, mode) in enumerate(names):
+        p_bs = tests.p_bootstrap[i] if tests.p_bootstrap is not None else None
+        p_ar = tests.p_randomization[i] if tests.p_randomization is not None else None
+        rows[layer][mode] = {
+            "a": _side(tests.score_a[i], tests.ci_a[i] if tests.ci_a else None),
+            "b": _side(tests.score_b[i], tests.ci_b[i] if tests.ci_b else None),
+            "difference": tests.score_b[i] - tests.score_a[i],
+            "paired_bootstrap_p": p_bs,
+            "randomization_p": p_ar,
+            "significant": {"paired_bootstrap": p_bs is not None and p_bs < alpha,
+                            "randomization": p_ar is not None and p_ar < alpha},
+        }
+    for layer in layers:  # cross-document scores: no resampling of documents applies
+        for mode in a.modes(layer) + b.modes(layer):
+            if mode.startswith(coref.CROSS) and mode not in rows[layer]:
+                fa, fb = a.score(layer, mode)["f1"], b.score(layer, mode)["f1"]
+                rows[layer][mode] = {"a": _side(fa, None), "b": _side(fb, None),
+                                     "difference": fb - fa, "paired_bootstrap_p": None,
+                                     "randomization_p": None,
+                                     "significant": {"paired_bootstrap": False,
+                                                     "randomization": False}}
+    return rows
+
+
+def compare(gold: PathLike | Docs | None, a: PathLike | Docs, b: PathLike | Docs, *,
+            layers: Sequence[str] | None = None, bootstrap: int = DEFAULT_RESAMPLES,
+            trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED,
+            corpus: PathLike | Mapping[str, Document] | None = None,
+            names: tuple[str, str] | None = None, alpha: float = 0.05) -> Comparison:
+    """Score two prediction sets on the same gold and test every metric's difference with a
+    paired bootstrap (`bootstrap` resamples) and approximate randomization (`trials`)."""
+    _check_counts(bootstrap, seed, trials)
+    docs = _corpus(corpus)
+    gold_set, version = _gold(gold, docs)
+    sets = [_predictions(x, docs) for x in (a, b)]
+    wanted, _, _ = _choose_layers(layers, gold_set.docs)
+    both, _, kinds = _choose_layers(layers, gold_set.docs, sets[0].docs, sets[1].docs)
+    scorers = layer_scorers()
+    results = []
+    for pred_set in sets:
+        s = _score(gold_set.docs, pred_set.docs, docs, both, kinds, scorers, {})
+        results.append(Result(s.per_document, total(s.per_document.values()), s.cross_document,
+                              both, [x for x in wanted if x not in both], s.missing,
+                              s.not_in_gold, gold_set.sha256, version, bootstrap, seed))
+    rows = _compare_rows(results[0], results[1], both, bootstrap, trials, seed, alpha)
+    label = names or (str(a) if not isinstance(a, Mapping) else "A",
+                      str(b) if not isinstance(b, Mapping) else "B")
+    return Comparison(results[0], results[1], label, rows,
+                      [x for x in wanted if x not in both], bootstrap, trials, seed, alpha)

@@ -1,0 +1,1 @@
+"""Renderings of scores: a terminal table (terminal.py) and the JSON contract (json.py)."""

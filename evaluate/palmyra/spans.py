@@ -1,0 +1,311 @@
+"""One-to-one, order-independent matching of gold and predicted items.
+
+Every scorer reduces its layer to items with a key (what must be equal for an exact match)
+and, where partial matches count, a character interval. Matching then runs in two stages:
+
+1. Exact stage: items with equal keys are paired (a multiset intersection, by dictionary
+   lookup). When several gold and predicted items share a key, the pairing inside that group
+   maximizes a tie-break weight (e.g. same type before different type).
+2. Overlap stage (optional): the items left over are grouped into clusters of chained
+   overlapping intervals; each cluster is solved by an exact maximum-weight assignment
+   (Hungarian algorithm). The common cluster of one gold and one predicted item is solved
+   directly.
+
+An exact reproduction is therefore always paired with what it reproduces, and partial
+matches are decided globally, never greedily in list order.
+
+Weights are tuples of non-negative numbers compared lexicographically (first element first);
+`None` means "no edge". They are combined into one exact integer per edge so that a gain in an
+earlier element always outweighs any total gain in the later ones.
+
+Callers sort their items into a canonical order first (offsets, labels, every field that
+affects the score): the algorithms below are deterministic in the order they are given, so
+scores do not depend on the order of the input lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+
+Interval = tuple[int, int]
+WeightTuple = tuple[float, ...]
+Weight = Callable[[int, int], "WeightTuple | None"]
+
+_INF = float("inf")
+
+
+def overlap(a: Interval, b: Interval) -> int:
+    """The number of characters two end-exclusive intervals share."""
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A one-to-one pairing of gold items with predicted items (indices into the inputs)."""
+
+    pairs: tuple[tuple[int, int], ...]
+    gold_unmatched: tuple[int, ...]
+    pred_unmatched: tuple[int, ...]
+
+
+# --- maximum-weight assignment --------------------------------------------------------------
+
+
+def _hungarian(cost: list[list[float]]) -> list[int]:
+    """Minimum-cost assignment for an n x m matrix with n <= m: column of each row.
+
+    The classical O(n^2 m) shortest augmenting path method with row and column potentials.
+    """
+    n, m = len(cost), len(cost[0])
+    u = [0] * (n + 1)
+    v = [0] * (m + 1)
+    owner = [0] * (m + 1)  # owner[j]: 1-based row assigned to column j (0: free)
+    way = [0] * (m + 1)
+    for i in range(1, n + 1):
+        owner[0] = i
+        j0 = 0
+        minv = [_INF] * (m + 1)
+        used = [False] * (m + 1)
+        while True:
+            used[j0] = True
+            i0 = owner[j0]
+            row = cost[i0 - 1]
+            ui0 = u[i0]
+            delta = _INF
+            j1 = 0
+            for j in range(1, m + 1):
+                if not used[j]:
+                    cur = row[j - 1] - ui0 - v[j]
+                    if cur < minv[j]:
+                        minv[j] = cur
+                        way[j] = j0
+                    if minv[j] < delta:
+                        delta = minv[j]
+                        j1 = j
+            for j in range(m + 1):
+                if used[j]:
+                    u[owner[j]] += delta
+                    v[j] -= delta
+                else:
+                    minv[j] -= delta
+            j0 = j1
+            if owner[j0] == 0:
+                break
+        while j0:
+            j1 = way[j0]
+            owner[j0] = owner[j1]
+            j0 = j1
+    column = [-1] * n
+    for j in range(1, m + 1):
+        if owner[j]:
+            column[owner[j] - 1] = j - 1
+    return column
+
+
+def _encode(weights: list[list[WeightTuple | None]]) -> list[list[float]]:
+    """Combine lexicographic weight tuples into single numbers, exactly (integers stay ints).
+
+    Each element is scaled by a radix larger than the best possible total of all later
+    elements over any matching, so an earlier element always dominates.
+    """
+    rows = [w for row in weights for w in row if w is not None]
+    if not rows:
+        return [[0] * len(row) for row in weights]
+    size = min(len(weights), len(weights[0]))
+    width = len(rows[0])
+    scale = [1] * width
+    bound = 0  # best possible total of the elements after position k
+    for k in range(width - 1, -1, -1):
+        scale[k] = bound + 1
+        bound = bound + max(w[k] for w in rows) * scale[k] * size
+    return [[0 if w is None else sum(x * s for x, s in zip(w, scale, strict=True)) for w in row]
+            for row in weights]
+
+
+def assign(weights: list[list[WeightTuple | None]]) -> list[tuple[int, int]]:
+    """Maximum-weight one-to-one assignment of rows to columns.
+
+    `weights[i][j]` is a lexicographic weight tuple (all of one length) or None for "no edge".
+    Returns (row, column) pairs joined by an edge of positive weight, in row order.
+    """
+    if not weights or not weights[0]:
+        return []
+    values = _encode(weights)
+    transposed = len(values) > len(values[0])
+    if transposed:
+        values = [list(col) for col in zip(*values, strict=True)]
+    columns = _hungarian([[-x for x in row] for row in values])
+    pairs = [(i, j) for i, j in enumerate(columns) if j >= 0 and values[i][j] > 0]
+    if transposed:
+        pairs = sorted((j, i) for i, j in pairs)
+    return pairs
+
+
+# --- stage 1: exact keys --------------------------------------------------------------------
+
+
+def _groups(keys: Sequence[Hashable]) -> dict[Hashable, list[int]]:
+    groups: dict[Hashable, list[int]] = {}
+    for i, key in enumerate(keys):
+        if key is None:
+            continue
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [i]
+        else:
+            group.append(i)
+    return groups
+
+
+def match_keys(gold_keys: Sequence[Hashable], pred_keys: Sequence[Hashable],
+               tie: Weight | None = None) -> list[tuple[int, int]]:
+    """Pair gold and predicted items whose keys are equal (a key of None never matches).
+
+    Inside a group of equal keys with several items on a side, the pairing maximizes the
+    tie-break weight `tie(g, p)` (default: the first items in the given order).
+    """
+    gold_index = {k: i for i, k in enumerate(gold_keys)}
+    if len(gold_index) == len(gold_keys) and None not in gold_index:
+        pred_index = {k: j for j, k in enumerate(pred_keys)}
+        if len(pred_index) == len(pred_keys):  # no repeated key: a dictionary join
+            return sorted((gold_index[k], pred_index[k])
+                          for k in gold_index.keys() & pred_index.keys() if k is not None)
+    gold_groups = _groups(gold_keys)
+    pairs: list[tuple[int, int]] = []
+    for key, preds in _groups(pred_keys).items():
+        golds = gold_groups.get(key)
+        if golds is None:
+            continue
+        if tie is None or (len(golds) == 1 and len(preds) == 1):
+            pairs.extend(zip(golds, preds, strict=False))  # the shorter side is used up
+            continue
+        rows = [[(1, *(tie(g, p) or ())) for p in preds] for g in golds]
+        pairs.extend((golds[i], preds[j]) for i, j in assign(rows))
+    return pairs
+
+
+# --- stage 2: overlapping intervals ---------------------------------------------------------
+
+
+def _clusters(gold: list[tuple[Interval, int]], pred: list[tuple[Interval, int]]
+              ) -> Iterable[tuple[list[int], list[int]]]:
+    """Clusters of chained overlapping intervals holding at least one item of each side."""
+    events = sorted([(s, e, 0, i) for (s, e), i in gold] + [(s, e, 1, i) for (s, e), i in pred])
+    golds: list[int] = []
+    preds: list[int] = []
+    reach = -1
+    for s, e, side, i in events:
+        if s >= reach:
+            if golds and preds:
+                yield golds, preds
+            golds, preds = [], []
+        (preds if side else golds).append(i)
+        reach = max(reach, e)
+    if golds and preds:
+        yield golds, preds
+
+
+def match_overlaps(gold_spans: Sequence[Interval], pred_spans: Sequence[Interval],
+                   gold_left: Iterable[int], pred_left: Iterable[int], weight: Weight
+                   ) -> list[tuple[int, int]]:
+    """Maximum-weight one-to-one pairing of the left-over items whose intervals overlap.
+
+    `weight(g, p)` is only asked about pairs that share at least one character.
+    """
+    gold = [(gold_spans[i], i) for i in gold_left]
+    pred = [(pred_spans[j], j) for j in pred_left]
+    if not gold or not pred:
+        return []
+    pairs: list[tuple[int, int]] = []
+    for golds, preds in _clusters(gold, pred):
+        if len(golds) == 1 and len(preds) == 1:
+            g, p = golds[0], preds[0]
+            if overlap(gold_spans[g], pred_spans[p]) and weight(g, p) is not None:
+                pairs.append((g, p))
+            continue
+        golds.sort()
+        preds.sort()
+        rows = [[weight(g, p) if overlap(gold_spans[g], pred_spans[p]) else None
+                 for p in preds] for g in golds]
+        pairs.extend((golds[i], preds[j]) for i, j in assign(rows))
+    return pairs
+
+
+# --- general graphs -------------------------------------------------------------------------
+
+
+def match_graph(edges: Iterable[tuple[int, int]], weight: Weight) -> list[tuple[int, int]]:
+    """Maximum-weight one-to-one pairing over an explicit set of candidate (gold, pred) edges,
+    solved per connected component."""
+    parent: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def find(x: tuple[int, int]) -> tuple[int, int]:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    edge_list = sorted(set(edges))
+    for g, p in edge_list:
+        a, b = (0, g), (1, p)
+        parent.setdefault(a, a)
+        parent.setdefault(b, b)
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    components: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for g, p in edge_list:
+        components.setdefault(find((0, g)), []).append((g, p))
+    pairs: list[tuple[int, int]] = []
+    for component in components.values():
+        if len(component) == 1:
+            g, p = component[0]
+            if weight(g, p) is not None:
+                pairs.append(component[0])
+            continue
+        golds = sorted({g for g, _ in component})
+        preds = sorted({p for _, p in component})
+        allowed = set(component)
+        rows = [[weight(g, p) if (g, p) in allowed else None for p in preds] for g in golds]
+        pairs.extend((golds[i], preds[j]) for i, j in assign(rows))
+    return pairs
+
+
+# --- both stages ----------------------------------------------------------------------------
+
+
+def _complete(pairs: list[tuple[int, int]], n_gold: int, n_pred: int) -> Alignment:
+    matched_gold = {g for g, _ in pairs}
+    matched_pred = {p for _, p in pairs}
+    return Alignment(tuple(sorted(pairs)),
+                     tuple(i for i in range(n_gold) if i not in matched_gold),
+                     tuple(j for j in range(n_pred) if j not in matched_pred))
+
+
+def align(gold_keys: Sequence[Hashable], pred_keys: Sequence[Hashable], *,
+          tie: Weight | None = None,
+          gold_spans: Sequence[Interval] | None = None,
+          pred_spans: Sequence[Interval] | None = None,
+          weight: Weight | None = None) -> Alignment:
+    """Exact stage on keys, then (when spans and `weight` are given) the overlap stage on
+    what is left. See the module docstring for the policy."""
+    pairs = match_keys(gold_keys, pred_keys, tie)
+    if weight is not None and gold_spans is not None and pred_spans is not None:
+        first = _complete(pairs, len(gold_keys), len(pred_keys))
+        pairs += match_overlaps(gold_spans, pred_spans, first.gold_unmatched,
+                                first.pred_unmatched, weight)
+    return _complete(pairs, len(gold_keys), len(pred_keys))
+
+
+def align_spans(gold_spans: Sequence[Interval], pred_spans: Sequence[Interval], *,
+                overlapping: bool = False) -> Alignment:
+    """Plain span matching: exact (equal offsets), or overlap (identical spans first, then the
+    most pairs of overlapping spans, preferring larger overlaps)."""
+    weight = (lambda g, p: (1, overlap(gold_spans[g], pred_spans[p]))) if overlapping else None
+    return align(gold_spans, pred_spans, gold_spans=gold_spans, pred_spans=pred_spans,
+                 weight=weight)
+
+
+__all__ = ["Alignment", "Interval", "Weight", "align", "align_spans", "assign", "match_graph",
+           "match_keys", "match_overlaps", "overlap"]
