@@ -131,9 +131,9 @@ MALFORMED: list[tuple[str, bytes | Callable[[dict], None], str]] = [
      "$.entities[2].end: expected an end after start 362, found 362"),
     ("end-beyond-text", _set("entities.8.end", 3000),
      "$.entities[8].end: expected an end <= 2723 (the length of the text), found 3000"),
-    ("entity-text", _set("entities.4.text", "Governor Talal Barazy"),
-     '$.entities[4].text: expected "Governor Talal Barazi" (text[514:535]), found '
-     '"Governor Talal Barazy"; "Governor Talal Barazy" does not occur in the text'),
+    ("entity-text", _set("entities.4.text", "Talal Barazy"),
+     '$.entities[4].text: expected "Talal Barazi" (text[523:535]), found "Talal Barazy"; '
+     '"Talal Barazy" does not occur in the text'),
     ("trigger-off-by-one", _set("events.0.trigger.start", 267),
      '$.events[0].trigger.text: expected " recaptured" (text[267:278]), found "recaptured"; '
      '"recaptured" is at 268-278'),
@@ -264,14 +264,16 @@ def test_the_fixture_document_is_valid(tmp_path, cli, folder):
     assert cli("annotations") == (0, "", "palmyra validate: 2 files, 0 problems\n")
 
 
-@pytest.mark.parametrize(("content", "expected"), [c[1:] for c in MALFORMED],
-                         ids=[c[0] for c in MALFORMED])
-def test_accelerated_and_plain_schema_checks_agree(tmp_path, content, expected):
+def test_accelerated_and_plain_schema_checks_agree(tmp_path):
+    """With jsonschema-rs installed, its yes/no pre-check changes no reported problem."""
     pytest.importorskip("jsonschema_rs")
-    path = _write(tmp_path / "annotations", content)
-    fast = validate.validate_paths([path.parent], accelerate=True)
-    plain = validate.validate_paths([path.parent], accelerate=False)
-    assert fast.problems == plain.problems
+    assert validate.accelerated()
+    for name, content, _ in MALFORMED:
+        path = _write(tmp_path / name, content)
+        fast = validate.validate_paths([path.parent], accelerate=True)
+        plain = validate.validate_paths([path.parent], accelerate=False)
+        assert fast.problems == plain.problems, name
+        assert len(fast.problems) == 1, name
 
 
 def test_bundled_gold_is_clean(cli):

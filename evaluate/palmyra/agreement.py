@@ -19,7 +19,7 @@ from typing import Any
 from palmyra.annotations import AnnotationDocument
 from palmyra.corpus import load_corpus
 from palmyra.evaluation import Result, evaluate
-from palmyra.io import read_documents
+from palmyra.io import InputError, read_documents
 from palmyra.spans import Interval, align_spans
 
 Labelled = tuple[Interval, str]
@@ -106,11 +106,17 @@ def agreement(first: Path | str | Mapping[str, AnnotationDocument],
               ) -> Agreement:
     """Compare two annotators: `first` is taken as the reference for P/R, F1 is symmetric.
 
-    Only the documents of `first` are compared; `second` must cover the same documents.
+    The documents compared are those of `second` (typically a second pass over a subset);
+    `first` must hold each of them.
     """
     documents = load_corpus(corpus)
-    gold = _read(first, documents, "first annotator")
     pred = _read(second, documents, "second annotator")
+    full = _read(first, documents, "first annotator")
+    missing = sorted(set(pred) - set(full))
+    if missing:
+        raise InputError([f"{first}: no document {d!r}, which the second set has"
+                          for d in missing])
+    gold = {d: full[d] for d in pred}
     scores = evaluate(gold, pred, layers=layers, bootstrap=0, corpus=documents)
     labels = {layer: label_agreement(gold, pred, layer) for layer in LABELLERS
               if any(d.layer(layer) for d in gold.values())}

@@ -247,7 +247,7 @@ class Result:
     not_predicted: list[str]
     missing_predictions: list[str]
     not_in_gold: list[str]
-    gold_sha256: str
+    gold_digest: str | Callable[[], str]  # the gold's sha256, or a function computing it
     gold_version: str
     bootstrap: int = DEFAULT_RESAMPLES
     seed: int = DEFAULT_SEED
@@ -255,6 +255,12 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
 
     # -- reading ------------------------------------------------------------------------
+    @property
+    def gold_sha256(self) -> str:
+        if callable(self.gold_digest):
+            self.gold_digest = self.gold_digest()
+        return self.gold_digest
+
     def modes(self, layer: str) -> list[str]:
         """A layer's modes: the scorer's, then derived CoNLL modes, then cross-document."""
         modes = self.counts.modes(layer)
@@ -405,8 +411,8 @@ def evaluate(gold: PathLike | Docs | None, predictions: PathLike | Docs, *,
     counts = total(scored.per_document.values())
     timings["sum"] = time.perf_counter() - started
     result = Result(scored.per_document, counts, scored.cross_document, scored_layers,
-                    not_predicted, scored.missing, scored.not_in_gold, gold_set.sha256,
-                    version, bootstrap, seed, timings=timings)
+                    not_predicted, scored.missing, scored.not_in_gold,
+                    lambda: gold_set.sha256, version, bootstrap, seed, timings=timings)
     _intervals(result, bootstrap, seed)
     return result
 
@@ -510,7 +516,8 @@ def compare(gold: PathLike | Docs | None, a: PathLike | Docs, b: PathLike | Docs
         s = _score(gold_set.docs, pred_set.docs, docs, both, kinds, scorers, {})
         results.append(Result(s.per_document, total(s.per_document.values()), s.cross_document,
                               both, [x for x in wanted if x not in both], s.missing,
-                              s.not_in_gold, gold_set.sha256, version, bootstrap, seed))
+                              s.not_in_gold, lambda: gold_set.sha256, version, bootstrap,
+                              seed))
     rows = _compare_rows(results[0], results[1], both, bootstrap, trials, seed, alpha)
     label = names or (str(a) if not isinstance(a, Mapping) else "A",
                       str(b) if not isinstance(b, Mapping) else "B")

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,13 +38,24 @@ class UsageError(InputError):
     exit_code = 2
 
 
-@dataclass(frozen=True)
 class DocumentSet:
-    """Documents by doc_id, where they came from, and the sha256 of the bytes read."""
+    """Documents by doc_id, where they came from, and the sha256 of the bytes read.
 
-    docs: dict[str, AnnotationDocument]
-    sha256: str
-    source: str
+    The hash may be given as a function, computed on first use: hashing the canonical text
+    of a large set given in memory costs more than scoring it, and only the gold's hash is
+    ever needed (for the signature)."""
+
+    def __init__(self, docs: dict[str, AnnotationDocument], sha256: str | Callable[[], str],
+                 source: str) -> None:
+        self.docs = docs
+        self.source = source
+        self._sha256 = sha256
+
+    @property
+    def sha256(self) -> str:
+        if callable(self._sha256):
+            self._sha256 = self._sha256()
+        return self._sha256
 
 
 def digest(chunks: Iterable[bytes]) -> str:
@@ -66,8 +76,13 @@ def from_mapping(docs: Mapping[str, AnnotationDocument], source: str = "<mapping
                 for key, doc in docs.items() if key != doc.doc_id]
     if problems:
         raise InputError(problems)
-    names = sorted(docs, key=lambda d: f"{d}.json")
-    return DocumentSet(dict(docs), digest(dumps(docs[d]).encode("utf-8") for d in names), source)
+    docs = dict(docs)
+
+    def canonical() -> str:
+        names = sorted(docs, key=lambda d: f"{d}.json")
+        return digest(dumps(docs[d]).encode("utf-8") for d in names)
+
+    return DocumentSet(docs, canonical, source)
 
 
 # --- checking one document -----------------------------------------------------------------

@@ -206,6 +206,51 @@ def _clusters(gold: list[tuple[Interval, int]], pred: list[tuple[Interval, int]]
         yield golds, preds
 
 
+Cluster = tuple[list[int], list[int]]
+
+
+def overlap_clusters(gold_spans: Sequence[Interval], pred_spans: Sequence[Interval],
+                     gold_left: Iterable[int], pred_left: Iterable[int]) -> list[Cluster]:
+    """The left-over items grouped into clusters of chained overlapping intervals (only the
+    clusters holding items of both sides), each as (gold indices, predicted indices)."""
+    gold = [(gold_spans[i], i) for i in gold_left]
+    pred = [(pred_spans[j], j) for j in pred_left]
+    if not gold or not pred:
+        return []
+    out: list[Cluster] = []
+    for golds, preds in _clusters(gold, pred):
+        if len(golds) == 1 and len(preds) == 1:
+            out.append((golds, preds))  # chained by overlap, so these two overlap
+            continue
+        golds.sort()
+        preds.sort()
+        # A chain may join items that do not overlap; keep clusters with a real edge.
+        if any(overlap(gold_spans[g], pred_spans[p]) for g in golds for p in preds):
+            out.append((golds, preds))
+    return out
+
+
+def solve_clusters(clusters: list[Cluster], weight: Weight,
+                   gold_spans: Sequence[Interval] | None = None,
+                   pred_spans: Sequence[Interval] | None = None) -> list[tuple[int, int]]:
+    """Maximum-weight one-to-one pairing inside each cluster; `weight(g, p)` is asked only
+    about pairs whose intervals overlap when the spans are given (else about every pair)."""
+    pairs: list[tuple[int, int]] = []
+    for golds, preds in clusters:
+        if len(golds) == 1 and len(preds) == 1:
+            g, p = golds[0], preds[0]
+            if weight(g, p) is not None:
+                pairs.append((g, p))
+            continue
+        if gold_spans is not None and pred_spans is not None:
+            rows = [[weight(g, p) if overlap(gold_spans[g], pred_spans[p]) else None
+                     for p in preds] for g in golds]
+        else:
+            rows = [[weight(g, p) for p in preds] for g in golds]
+        pairs.extend((golds[i], preds[j]) for i, j in assign(rows))
+    return pairs
+
+
 def match_overlaps(gold_spans: Sequence[Interval], pred_spans: Sequence[Interval],
                    gold_left: Iterable[int], pred_left: Iterable[int], weight: Weight
                    ) -> list[tuple[int, int]]:
@@ -213,23 +258,8 @@ def match_overlaps(gold_spans: Sequence[Interval], pred_spans: Sequence[Interval
 
     `weight(g, p)` is only asked about pairs that share at least one character.
     """
-    gold = [(gold_spans[i], i) for i in gold_left]
-    pred = [(pred_spans[j], j) for j in pred_left]
-    if not gold or not pred:
-        return []
-    pairs: list[tuple[int, int]] = []
-    for golds, preds in _clusters(gold, pred):
-        if len(golds) == 1 and len(preds) == 1:
-            g, p = golds[0], preds[0]
-            if overlap(gold_spans[g], pred_spans[p]) and weight(g, p) is not None:
-                pairs.append((g, p))
-            continue
-        golds.sort()
-        preds.sort()
-        rows = [[weight(g, p) if overlap(gold_spans[g], pred_spans[p]) else None
-                 for p in preds] for g in golds]
-        pairs.extend((golds[i], preds[j]) for i, j in assign(rows))
-    return pairs
+    clusters = overlap_clusters(gold_spans, pred_spans, gold_left, pred_left)
+    return solve_clusters(clusters, weight, gold_spans, pred_spans)
 
 
 # --- general graphs -------------------------------------------------------------------------
@@ -307,5 +337,6 @@ def align_spans(gold_spans: Sequence[Interval], pred_spans: Sequence[Interval], 
                  weight=weight)
 
 
-__all__ = ["Alignment", "Interval", "Weight", "align", "align_spans", "assign", "match_graph",
-           "match_keys", "match_overlaps", "overlap"]
+__all__ = ["Alignment", "Cluster", "Interval", "Weight", "align", "align_spans", "assign",
+           "match_graph", "match_keys", "match_overlaps", "overlap", "overlap_clusters",
+           "solve_clusters"]

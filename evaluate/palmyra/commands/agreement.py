@@ -14,7 +14,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Compare two annotators' sets of the same documents (folders of "
                     "<doc_id>.json or JSONL files): every scoring mode with FIRST as the "
                     "reference (F1 is symmetric), and agreement on labels (observed and "
-                    "Cohen's kappa) over the items both marked. Documents are those of FIRST.")
+                    "Cohen's kappa) over the items both marked. The documents compared are "
+                    "those of SECOND; FIRST must hold them.")
     parser.add_argument("first", metavar="FIRST", help="the first annotator's set")
     parser.add_argument("second", metavar="SECOND", help="the second annotator's set")
     parser.add_argument("--corpus", metavar="DIR",

@@ -33,11 +33,13 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from palmyra.annotations import Event
 from palmyra.stats import Counts, Tally
 
 if TYPE_CHECKING:
@@ -94,17 +96,17 @@ def _augment(start: int, adjacency: list[list[tuple[int, float]]], u: list[float
     way: dict[int, int] = {}  # column -> the column before it on the path (-1: start row)
     done: list[int] = []
     heap: list[tuple[float, int]] = []
+    finished: set[int] = set()
 
     def relax(row: int, base: float, via: int) -> None:
         for col, cost in adjacency[row]:
             d = base + cost - u[row] - v[col]
-            if d < dist.get(col, math.inf):
+            if col not in finished and d < dist.get(col, math.inf):
                 dist[col] = d
                 way[col] = via
                 heapq.heappush(heap, (d, col))
 
     relax(start, 0.0, -1)
-    finished: set[int] = set()
     while True:
         d, col = heapq.heappop(heap)
         if col in finished or d > dist[col]:
@@ -154,129 +156,123 @@ class _Overlap:
         rs = [s if s > 1 else 0 for s in self.response_sizes]
         return _Overlap(ks, rs, {(i, j): c for (i, j), c in self.n.items() if ks[i] and rs[j]})
 
-    def matched(self) -> tuple[list[int], list[int]]:
-        """Per cluster, how many of its mentions the other side has."""
-        key = [0] * len(self.key_sizes)
-        response = [0] * len(self.response_sizes)
-        for (i, j), c in self.n.items():
-            key[i] += c
-            response[j] += c
-        return key, response
 
 
-def _muc_side(sizes: list[int], matched: list[int], parts: list[int]) -> tuple[float, float]:
-    """MUC numerator and denominator of one side: |c| - |p(c)| over |c| - 1, where the
-    partition p(c) of c by the other side has one part per overlapping cluster plus one per
-    twinless mention: |c| - |p(c)| = matched(c) - overlapping clusters."""
-    num = sum(m - p for m, p in zip(matched, parts, strict=True))
-    den = sum(s - 1 for s in sizes if s)
-    return float(num), float(den)
+def _tally(p_num: float, p_den: float, r_num: float, r_den: float) -> Tally:
+    return {"p_num": float(p_num), "p_den": float(p_den), "r_num": float(r_num),
+            "r_den": float(r_den)}
 
 
-def _muc(o: _Overlap) -> Tally:
-    key_parts = [0] * len(o.key_sizes)
-    response_parts = [0] * len(o.response_sizes)
-    for i, j in o.n:
-        key_parts[i] += 1
-        response_parts[j] += 1
-    key_matched, response_matched = o.matched()
-    r_num, r_den = _muc_side(o.key_sizes, key_matched, key_parts)
-    p_num, p_den = _muc_side(o.response_sizes, response_matched, response_parts)
-    return {"p_num": p_num, "p_den": p_den, "r_num": r_num, "r_den": r_den}
+def _lea_num(sizes: list[int], common: list[float]) -> float:
+    """LEA numerator of one side: sum of |c| * resolution(c); common[c] holds the links of
+    c found on the other side (for a singleton: 1 when it is a singleton there too)."""
+    num = 0.0
+    for s, links in zip(sizes, common, strict=True):
+        if s == 1:
+            num += links
+        elif s > 1:
+            num += s * links / (s * (s - 1) / 2)
+    return num
 
 
-def _b_cubed(o: _Overlap) -> Tally:
-    r_num = sum(c * c / o.key_sizes[i] for (i, _), c in o.n.items())
-    p_num = sum(c * c / o.response_sizes[j] for (_, j), c in o.n.items())
-    return {"p_num": float(p_num), "p_den": float(sum(o.response_sizes)),
-            "r_num": float(r_num), "r_den": float(sum(o.key_sizes))}
+def metrics(o: _Overlap) -> dict[str, Tally]:
+    """Every metric of METRICS from one contingency table, in one pass over its cells.
 
-
-def _ceaf_e(o: _Overlap) -> Tally:
-    phi = {(i, j): 2 * c / (o.key_sizes[i] + o.response_sizes[j]) for (i, j), c in o.n.items()}
-    best = _best_matching(phi)
-    return {"p_num": best, "p_den": float(sum(1 for s in o.response_sizes if s)),
-            "r_num": best, "r_den": float(sum(1 for s in o.key_sizes if s))}
+    MUC: |c| - |p(c)| = (mentions of c the other side has) - (clusters it spreads over),
+    since p(c) has one part per overlapping cluster plus one per twinless mention; summed
+    over a side's clusters that is (shared mentions) - (cells of the table)."""
+    ks, rs = o.key_sizes, o.response_sizes
+    k_parts, r_parts = [0] * len(ks), [0] * len(rs)
+    k_common, r_common = [0.0] * len(ks), [0.0] * len(rs)
+    b3_r = b3_p = 0.0
+    phi: dict[tuple[int, int], float] = {}
+    for (i, j), c in o.n.items():
+        ki, rj = ks[i], rs[j]
+        k_parts[i] += 1
+        r_parts[j] += 1
+        b3_r += c * c / ki
+        b3_p += c * c / rj
+        links = c * (c - 1) / 2
+        k_common[i] = float(rj == 1) if ki == 1 else k_common[i] + links
+        r_common[j] = float(ki == 1) if rj == 1 else r_common[j] + links
+        phi[i, j] = 2 * c / (ki + rj)
+    tp = sum(o.n.values())
+    n_key, n_response = sum(ks), sum(rs)
+    ceaf = _best_matching(phi)
+    return {
+        "mentions": _tally(tp, n_response, tp, n_key),
+        "muc": _tally(tp - sum(r_parts), sum(s - 1 for s in rs if s),
+                      tp - sum(k_parts), sum(s - 1 for s in ks if s)),
+        "b3": _tally(b3_p, n_response, b3_r, n_key),
+        "ceafe": _tally(ceaf, sum(1 for s in rs if s), ceaf, sum(1 for s in ks if s)),
+        "lea": _tally(_lea_num(rs, r_common), n_response, _lea_num(ks, k_common), n_key),
+    }
 
 
 def _best_matching(phi: dict[tuple[int, int], float]) -> float:
-    """The largest sum of phi over a one-to-one pairing of key and response clusters."""
-    rows = {i for i, _ in phi}
-    cols = {j for _, j in phi}
-    if len(rows) == len(cols) == len(phi):  # every overlap is already one-to-one
+    """The largest sum of phi over a one-to-one pairing of key and response clusters,
+    solved per connected component of the overlap graph: a component with one cluster on
+    a side is a plain maximum, the others go to max_weight_matching."""
+    by_row: dict[int, list[int]] = defaultdict(list)
+    by_col: dict[int, list[int]] = defaultdict(list)
+    for i, j in phi:
+        by_row[i].append(j)
+        by_col[j].append(i)
+    if len(by_row) == len(by_col) == len(phi):  # every overlap is already one-to-one
         return float(sum(phi.values()))
-    return max_weight_matching(phi)[0]
-
-
-def _lea_side(sizes: list[int], other_sizes: list[int],
-              overlaps: Iterable[tuple[int, int, int]]) -> tuple[float, float]:
-    """LEA numerator and denominator of one side; overlaps are (own i, other j, count)."""
-    common = [0.0] * len(sizes)
-    for i, j, c in overlaps:
-        if sizes[i] == 1:
-            common[i] = 1.0 if other_sizes[j] == 1 else 0.0
+    total = 0.0
+    seen: set[int] = set()
+    for root in by_row:
+        if root in seen:
+            continue
+        rows, cols, stack = {root}, set(), [root]
+        while stack:  # the component of `root`, alternating rows and columns
+            for j in by_row[stack.pop()]:
+                if j not in cols:
+                    cols.add(j)
+                    for i in by_col[j]:
+                        if i not in rows:
+                            rows.add(i)
+                            stack.append(i)
+        seen |= rows
+        if len(rows) == 1 or len(cols) == 1:
+            total += max(phi[i, j] for i in rows for j in by_row[i])
         else:
-            common[i] += c * (c - 1) / 2
-    num = 0.0
-    for i, s in enumerate(sizes):
-        if s == 1:
-            num += common[i]
-        elif s > 1:
-            num += s * common[i] / (s * (s - 1) / 2)
-    return num, float(sum(sizes))
-
-
-def _lea(o: _Overlap) -> Tally:
-    r_num, r_den = _lea_side(o.key_sizes, o.response_sizes,
-                             ((i, j, c) for (i, j), c in o.n.items()))
-    p_num, p_den = _lea_side(o.response_sizes, o.key_sizes,
-                             ((j, i, c) for (i, j), c in o.n.items()))
-    return {"p_num": p_num, "p_den": p_den, "r_num": r_num, "r_den": r_den}
-
-
-def _mentions(o: _Overlap) -> Tally:
-    tp = float(sum(o.n.values()))
-    return {"p_num": tp, "p_den": float(sum(o.response_sizes)),
-            "r_num": tp, "r_den": float(sum(o.key_sizes))}
-
-
-_SCORERS: dict[str, Callable[[_Overlap], Tally]] = {
-    "mentions": _mentions, "muc": _muc, "b3": _b_cubed, "ceafe": _ceaf_e, "lea": _lea,
-}
+            total += max_weight_matching({(i, j): phi[i, j] for i in rows
+                                          for j in by_row[i]})[0]
+    return total
 
 
 def score_partitions(key: Partition, response: Partition, singletons: bool = True
                      ) -> dict[str, Tally]:
-    """Every metric of METRICS for one pair of partitions; singletons=False removes the
-    clusters of one mention from both sides first."""
+    """Every metric of METRICS for one pair of partitions (collections of mention ids);
+    singletons=False removes the clusters of one mention from both sides first."""
     o = _Overlap.of(key, response)
-    if not singletons:
-        o = o.without_singletons()
-    return {name: _SCORERS[name](o) for name in METRICS}
+    return metrics(o if singletons else o.without_singletons())
 
 
 def muc(key: Partition, response: Partition) -> Tally:
-    return _muc(_Overlap.of(key, response))
+    return score_partitions(key, response)["muc"]
 
 
 def b_cubed(key: Partition, response: Partition) -> Tally:
-    return _b_cubed(_Overlap.of(key, response))
+    return score_partitions(key, response)["b3"]
 
 
 def ceaf_e(key: Partition, response: Partition) -> Tally:
-    return _ceaf_e(_Overlap.of(key, response))
+    return score_partitions(key, response)["ceafe"]
 
 
 def lea(key: Partition, response: Partition) -> Tally:
-    return _lea(_Overlap.of(key, response))
+    return score_partitions(key, response)["lea"]
 
 
 def mention_identification(key: Partition, response: Partition) -> Tally:
     """Mention detection: a predicted mention is correct when its span is a gold mention."""
-    return _mentions(_Overlap.of(key, response))
+    return score_partitions(key, response)["mentions"]
 
 
-# --- from annotation documents to partitions ------------------------------------------------
+# --- from annotation documents to clusterings ---------------------------------------------
 
 @cache
 def _annotated_zones() -> frozenset[str]:
@@ -285,13 +281,25 @@ def _annotated_zones() -> frozenset[str]:
     return load_ontology().annotated_zones
 
 
-def _span(item: Any) -> tuple[int, int]:
-    span = item.trigger if hasattr(item, "trigger") else item.span
-    return span.start, span.end
+def _zone_filter(doc: Document | None) -> Callable[[int], bool] | None:
+    """A test "does a prediction starting at this offset lie in annotated text?", or None
+    when everything is kept (no document, or a document without zones)."""
+    if doc is None or not doc.zones:
+        return None
+    annotated = _annotated_zones()
+    starts = [z.start for z in doc.zones]
+    zones = doc.zones
+
+    def keep(offset: int) -> bool:
+        i = bisect_right(starts, offset) - 1
+        return i >= 0 and offset < zones[i].end and zones[i].type in annotated
+
+    return keep
 
 
 class Side:
-    """One side's mentions of one kind: mention -> cluster id (None: unclustered)."""
+    """One side's mentions of one kind: mention -> cluster id (None: unclustered), with the
+    counts of dropped items."""
 
     def __init__(self) -> None:
         self.cluster_of: dict[Mention, str | None] = {}
@@ -299,48 +307,79 @@ class Side:
         self.duplicates = 0
 
     def add(self, mention: Mention, cluster: str | None) -> None:
-        if mention in self.cluster_of:
-            self.duplicates += 1
-            old = self.cluster_of[mention]
-            if old is None or (cluster is not None and cluster < old):
-                self.cluster_of[mention] = cluster
-        else:
-            self.cluster_of[mention] = cluster
+        known = self.cluster_of
+        if mention not in known:
+            known[mention] = cluster
+            return
+        self.duplicates += 1
+        old = known[mention]
+        if old is None or (cluster is not None and cluster < old):
+            known[mention] = cluster
 
-    def partition(self) -> list[Collection[Mention]]:
+    def collect(self, items: Iterable[Any], doc: Document | None = None,
+                doc_id: str | None = None) -> Side:
+        """Add entity mentions or events (by trigger). With `doc`, items that start outside
+        the annotated zones are dropped and counted in `ignored`. With `doc_id`, mentions
+        are keyed (doc_id, start, end) for cross-document scoring."""
+        keep = _zone_filter(doc)
+        for item in items:
+            span = item.trigger if isinstance(item, Event) else item.span
+            if keep is not None and not keep(span.start):
+                self.ignored += 1
+                continue
+            self.add((span.start, span.end) if doc_id is None else (doc_id, span.start, span.end),
+                     item.cluster)
+        return self
+
+    def extra(self) -> dict[str, float]:
+        return {"ignored": float(self.ignored), "duplicates": float(self.duplicates)}
+
+    def partition(self) -> list[list[Mention]]:
+        """The clusters; a mention without a cluster id is a singleton."""
         clusters: dict[str, list[Mention]] = defaultdict(list)
-        out: list[Collection[Mention]] = []
+        out: list[list[Mention]] = []
         for mention, cluster in self.cluster_of.items():
             if cluster is None:
-                out.append((mention,))
+                out.append([mention])
             else:
                 clusters[cluster].append(mention)
         return list(clusters.values()) + out
 
+    def labels(self) -> tuple[dict[Mention, int], list[int]]:
+        """Each mention's cluster index, and the cluster sizes (partition() as indices)."""
+        index: dict[str, int] = {}
+        sizes: list[int] = []
+        label: dict[Mention, int] = {}
+        for mention, cluster in self.cluster_of.items():
+            i = index.get(cluster) if cluster is not None else None
+            if i is None:
+                i = len(sizes)
+                sizes.append(0)
+                if cluster is not None:
+                    index[cluster] = i
+            sizes[i] += 1
+            label[mention] = i
+        return label, sizes
 
-def collect(items: Iterable[Any], side: Side, doc: Document | None = None,
-            doc_id: str | None = None) -> Side:
-    """Add entity mentions or events to a side. With `doc`, items that start outside the
-    annotated zones are dropped (counted in side.ignored); a document without zones keeps
-    everything. With `doc_id`, mentions are keyed (doc_id, start, end) for cross-document
-    scoring."""
-    check = doc is not None and bool(doc.zones)
-    zones = _annotated_zones() if check else frozenset()
-    for item in items:
-        start, end = _span(item)
-        if check and not doc.in_zones(start, end, zones):  # type: ignore[union-attr]
-            side.ignored += 1
-            continue
-        side.add((doc_id, start, end) if doc_id is not None else (start, end), item.cluster)
-    return side
+
+def _overlap(key: Side, response: Side) -> _Overlap:
+    key_label, key_sizes = key.labels()
+    response_label, response_sizes = response.labels()
+    n: dict[tuple[int, int], int] = defaultdict(int)
+    for mention, i in key_label.items():
+        j = response_label.get(mention)
+        if j is not None:
+            n[i, j] += 1
+    return _Overlap(key_sizes, response_sizes, n)
 
 
-def _add_rows(counts: Counts, prefix: str, kind: str, key: Partition, response: Partition,
-              extra: Mapping[str, float]) -> None:
-    full = _Overlap.of(key, response)
+def _add_rows(counts: Counts, prefix: str, kind: str, key: Side, response: Side) -> None:
+    full = _overlap(key, response)
+    extra = response.extra()
     for suffix, o in (("", full), (NO_SINGLETONS, full.without_singletons())):
-        for metric, scorer in _SCORERS.items():
-            counts.table[LAYER, f"{prefix}{kind}_{metric}{suffix}", "*"] = {**scorer(o), **extra}
+        for metric, t in metrics(o).items():
+            t.update(extra)
+            counts.table[LAYER, f"{prefix}{kind}_{metric}{suffix}", "*"] = t
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
@@ -348,10 +387,9 @@ def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> 
     ("coreference", "<kind>_<metric>[_nosingletons]", "*")."""
     counts = Counts()
     for kind, layer in KINDS.items():
-        key = collect(gold.layer(layer), Side())
-        response = collect(pred.layer(layer), Side(), doc)
-        extra = {"ignored": float(response.ignored), "duplicates": float(response.duplicates)}
-        _add_rows(counts, "", kind, key.partition(), response.partition(), extra)
+        key = Side().collect(gold.layer(layer))
+        response = Side().collect(pred.layer(layer), doc)
+        _add_rows(counts, "", kind, key, response)
     return counts
 
 
@@ -364,13 +402,11 @@ def score_cross_document(
     sides = {kind: (Side(), Side()) for kind in kinds}
     for gold, pred, doc in pairs:
         for kind, (key, response) in sides.items():
-            layer = KINDS[kind]
-            collect(gold.layer(layer), key, doc_id=gold.doc_id)
-            collect(pred.layer(layer), response, doc, doc_id=gold.doc_id)
+            key.collect(gold.layer(KINDS[kind]), doc_id=gold.doc_id)
+            response.collect(pred.layer(KINDS[kind]), doc, doc_id=gold.doc_id)
     counts = Counts()
     for kind, (key, response) in sides.items():
-        extra = {"ignored": float(response.ignored), "duplicates": float(response.duplicates)}
-        _add_rows(counts, CROSS, kind, key.partition(), response.partition(), extra)
+        _add_rows(counts, CROSS, kind, key, response)
     return counts
 
 

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from palmyra.annotations import AnnotationDocument
 from palmyra.corpus import Document
 from palmyra.scoring._common import TOTAL, Table, zone_filter
-from palmyra.spans import match_keys, match_overlaps, overlap
+from palmyra.spans import match_keys, overlap, overlap_clusters, solve_clusters
 from palmyra.stats import Counts
 
 LAYER = "entities"
@@ -34,7 +34,7 @@ Pairs = list[tuple[int, int]]
 
 def mentions(doc: AnnotationDocument) -> list[Mention]:
     """The entity mentions of a document as (start, end, type), in canonical order."""
-    return sorted((e.span.start, e.span.end, e.type) for e in doc.layer(LAYER))
+    return sorted([(e.span.start, e.span.end, e.type) for e in doc.layer(LAYER)])
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
@@ -51,69 +51,92 @@ def _unmatched(n: int, pairs: Pairs, side: int) -> list[int]:
     return [i for i in range(n) if i not in used]
 
 
+COR, INC, PAR = 0, 1, 2
+
+
 def score_mentions(gold: Sequence[Mention], pred: Sequence[Mention], ignored: int = 0
                    ) -> Counts:
     """All four modes for one document's (start, end, type) mentions."""
     gold, pred = sorted(gold), sorted(pred)
     gspans = [(s, e) for s, e, _ in gold]
     pspans = [(s, e) for s, e, _ in pred]
+    glabels = [m[2] for m in gold]
+    plabels = [m[2] for m in pred]
 
     def same_type(g: int, p: int) -> int:
-        return int(gold[g][2] == pred[p][2])
+        return int(glabels[g] == plabels[p])
 
     def ov(g: int, p: int) -> int:
         return overlap(gspans[g], pspans[p])
 
-    # Identical mentions (span and type) are COR in strict and type mode.
+    # Identical mentions (span and type) are COR in strict and type mode; the rest overlap.
     typed = match_keys(gold, pred)
     g_left, p_left = _unmatched(len(gold), typed, 0), _unmatched(len(pred), typed, 1)
-    strict_rest = match_overlaps(gspans, pspans, g_left, p_left, lambda g, p: (1, ov(g, p)))
-    type_rest = match_overlaps(gspans, pspans, g_left, p_left,
-                               lambda g, p: (same_type(g, p), 1, ov(g, p)))
+    clusters = overlap_clusters(gspans, pspans, g_left, p_left)
+    strict_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p)), gspans, pspans)
+    type_rest = solve_clusters(clusters, lambda g, p: (same_type(g, p), 1, ov(g, p)),
+                               gspans, pspans)
     # Identical spans are COR in exact and partial mode; among several, same type first.
     spans = match_keys(gspans, pspans, tie=lambda g, p: (same_type(g, p),))
-    g_left, p_left = _unmatched(len(gold), spans, 0), _unmatched(len(pred), spans, 1)
-    span_rest = match_overlaps(gspans, pspans, g_left, p_left,
-                               lambda g, p: (1, ov(g, p), same_type(g, p)))
+    if len(spans) != len(typed):
+        g_left, p_left = _unmatched(len(gold), spans, 0), _unmatched(len(pred), spans, 1)
+        clusters = overlap_clusters(gspans, pspans, g_left, p_left)
+    span_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p), same_type(g, p)),
+                               gspans, pspans)
 
     table = Table(LAYER)
-    glabels = [m[2] for m in gold]
-    plabels = [m[2] for m in pred]
-    _emit(table, "strict", glabels, plabels, typed, strict_rest, [], ignored)
-    _emit(table, "exact", glabels, plabels, spans, span_rest, [], ignored)
-    _emit(table, "partial", glabels, plabels, spans, [], span_rest, ignored)
-    _emit(table, "type", glabels, plabels, typed + [x for x in type_rest if same_type(*x)],
-          [x for x in type_rest if not same_type(*x)], [], ignored)
+    emit = _Emitter(table, glabels, plabels, typed, ignored)
+    emit("strict", [(g, p, INC) for g, p in strict_rest])
+    extra_cor = [(g, p, COR) for g, p in spans if glabels[g] != plabels[p]]
+    emit("exact", extra_cor + [(g, p, INC) for g, p in span_rest])
+    emit("partial", extra_cor + [(g, p, PAR) for g, p in span_rest])
+    emit("type", [(g, p, COR if glabels[g] == plabels[p] else INC) for g, p in type_rest])
     return table.counts()
 
 
-def _emit(table: Table, mode: str, glabels: Sequence[str], plabels: Sequence[str],
-          correct: Pairs, incorrect: Pairs, partial: Pairs, ignored: int) -> None:
-    """The SemEval-2013 rows of one mode: COR, INC, PAR by gold type; MIS on the gold type,
-    SPU on the predicted type; P and R with half credit for PAR."""
-    gold_all, pred_all = Counter(glabels), Counter(plabels)
-    cor_g = Counter([glabels[g] for g, _ in correct])
-    cor_p = Counter([plabels[p] for _, p in correct])
-    inc_g = Counter([glabels[g] for g, _ in incorrect])
-    inc_p = Counter([plabels[p] for _, p in incorrect])
-    par_g = Counter([glabels[g] for g, _ in partial])
-    par_p = Counter([plabels[p] for _, p in partial])
-    matched = len(correct) + len(incorrect) + len(partial)
-    table.rows[(mode, TOTAL)] = _row(
-        len(correct), len(incorrect), len(partial), len(glabels) - matched,
-        len(plabels) - matched, len(correct) + 0.5 * len(partial), len(plabels),
-        len(correct) + 0.5 * len(partial), len(glabels), ignored=float(ignored))
-    for label in sorted(gold_all.keys() | pred_all.keys()):
-        cg, ig, pg, n_gold = cor_g[label], inc_g[label], par_g[label], gold_all[label]
-        cp, ip, pp, n_pred = cor_p[label], inc_p[label], par_p[label], pred_all[label]
-        table.rows[(mode, label)] = _row(cg, ig, pg, n_gold - cg - ig - pg,
-                                         n_pred - cp - ip - pp, cp + 0.5 * pp, n_pred,
-                                         cg + 0.5 * pg, n_gold)
+class _Emitter:
+    """Writes the SemEval-2013 rows of a mode: COR, INC, PAR on the gold type, MIS on the
+    gold type, SPU on the predicted type; P and R with half credit for PAR (0 in the other
+    modes, which have none).
+
+    The identical mentions are COR in every mode; they are counted once, and each mode adds
+    its other pairs (`outcomes`).
+    """
+
+    def __init__(self, table: Table, glabels: Sequence[str], plabels: Sequence[str],
+                 identical: Pairs, ignored: int):
+        self.table, self.glabels, self.plabels = table, glabels, plabels
+        self.ignored = float(ignored)
+        self.n_gold = Counter(glabels)
+        self.n_pred = Counter(plabels)
+        same = Counter([glabels[g] for g, _ in identical])
+        self.base = {label: [same[label], 0, 0, same[label], 0, 0]
+                     for label in sorted(self.n_gold.keys() | self.n_pred.keys())}
+        self.n_identical = len(identical)
+
+    def __call__(self, mode: str, outcomes: list[tuple[int, int, int]]) -> None:
+        glabels, plabels = self.glabels, self.plabels
+        per = {label: counts[:] for label, counts in self.base.items()}
+        total = [self.n_identical, 0, 0]
+        for g, p, kind in outcomes:
+            per[glabels[g]][kind] += 1
+            per[plabels[p]][kind + 3] += 1
+            total[kind] += 1
+        rows = self.table.rows
+        rows[(mode, TOTAL)] = _row(*total, *total, len(glabels), len(plabels))
+        rows[(mode, TOTAL)]["ignored"] = self.ignored
+        n_gold, n_pred = self.n_gold, self.n_pred
+        for label, (cg, ig, pg, cp, ip, pp) in per.items():
+            ng, np_ = n_gold[label], n_pred[label]
+            rows[(mode, label)] = {
+                "p_num": cp + 0.5 * pp, "p_den": np_, "r_num": cg + 0.5 * pg, "r_den": ng,
+                "correct": cg, "incorrect": ig, "partial": pg, "missed": ng - cg - ig - pg,
+                "spurious": np_ - cp - ip - pp}
 
 
-def _row(correct: int, incorrect: int, partial: int, missed: int, spurious: int,
-         p_num: float, p_den: int, r_num: float, r_den: int, **extra: float) -> dict[str, float]:
-    return {"p_num": float(p_num), "p_den": float(p_den), "r_num": float(r_num),
-            "r_den": float(r_den), **extra, "correct": float(correct),
-            "incorrect": float(incorrect), "partial": float(partial), "missed": float(missed),
-            "spurious": float(spurious)}
+def _row(cor: int, inc: int, par: int, cor_p: int, inc_p: int, par_p: int, n_gold: int,
+         n_pred: int) -> dict[str, float]:
+    """One row from the COR/INC/PAR counts on the gold side and on the predicted side."""
+    return {"p_num": cor_p + 0.5 * par_p, "p_den": n_pred, "r_num": cor + 0.5 * par,
+            "r_den": n_gold, "correct": cor, "incorrect": inc, "partial": par,
+            "missed": n_gold - cor - inc - par, "spurious": n_pred - cor_p - inc_p - par_p}
