@@ -702,3 +702,26 @@ def test_never_raises_on_mutated_documents(changes):
             continue  # an earlier change removed this path
     problems = validate.validate_document(doc, registry=REGISTRY)
     assert all(isinstance(p, validate.Problem) and p.message for p in problems)
+
+
+def test_pre_commit_hook_runs_on_changed_top_level_annotation_files(monkeypatch, capsys):
+    import re
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    [hook] = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert (hook["id"], hook["entry"], hook["language"]) == ("palmyra-validate",
+                                                            "palmyra validate", "python")
+    files = re.compile(hook["files"])
+    changed = ["annotations/palmyra-004.json", "annotations/clusters.json",
+               "annotations/GUIDELINES.md", "annotations/staging/entities/palmyra-004.json",
+               "corpus/palmyra-004.json", "run.jsonl", "annotations/run.jsonl"]
+    selected = [f for f in changed if files.search(f)]
+    assert selected == ["annotations/palmyra-004.json", "annotations/clusters.json",
+                        "annotations/run.jsonl"]
+    # pre-commit runs `entry args files...` from the repository root.
+    monkeypatch.chdir(root)
+    argv = [*hook["entry"].split()[1:], *hook["args"], *selected[:2]]
+    assert main(argv) == 0
+    assert capsys.readouterr() == ("", "palmyra validate: 2 files, 0 problems\n")

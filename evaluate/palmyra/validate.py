@@ -21,7 +21,7 @@ import codecs
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -414,15 +414,30 @@ class _Text:
 
 class _Collection:
     """Documents checked together (one folder, one JSONL file, or one file): the registry
-    their gold clusters resolve to, and cross-document state."""
+    their gold clusters resolve to, and cross-document state.
 
-    def __init__(self, registry: _Registry | None, registry_note: str) -> None:
-        self.registry = registry
+    The registry is read when a gold document first needs it: a prediction next to an
+    annotation folder's clusters.json does not depend on it.
+    """
+
+    def __init__(self, registry: Callable[[], _Registry | None], registry_note: str) -> None:
+        self._load: Callable[[], _Registry | None] | None = registry
+        self._registry: _Registry | None = None
         self.registry_note = registry_note  # why there is no registry, for gold documents
         # cluster id -> (entity or event, type, where first seen)
         self.clusters: dict[str, tuple[str, Any, tuple[str, int | None, str]]] = {}
         self.doc_ids: dict[str, tuple[str, int | None, str]] = {}  # where first annotated
         self.complete = True  # every document was read: "unused" registry entries are sure
+
+    @property
+    def registry(self) -> _Registry | None:
+        if self._load is not None:
+            self._registry, self._load = self._load(), None
+        return self._registry
+
+    def child(self) -> _Collection:
+        """A collection of its own (a JSONL file) sharing this one's registry."""
+        return _Collection(lambda: self.registry, self.registry_note)
 
 
 # --------------------------------------------------------------------------- the validator
@@ -510,11 +525,11 @@ class Validator:
     def _collection_for(self, folder: Path, registry: Any = None) -> _Collection:
         """A collection for documents of `folder`: the registry given, else its clusters.json."""
         if registry is not None:
-            return _Collection(self._given_registry(registry), "the registry is unusable")
+            return _Collection(lambda: self._given_registry(registry), "the registry is unusable")
         path = folder / REGISTRY_NAME
         if not path.is_file():
-            return _Collection(None, f"no {REGISTRY_NAME} in {folder}")
-        return _Collection(self._registry_at(path), f"{path} is unusable")
+            return _Collection(lambda: None, f"no {REGISTRY_NAME} in {folder}")
+        return _Collection(lambda: self._registry_at(path), f"{path} is unusable")
 
     def _given_registry(self, registry: Any) -> _Registry | None:
         if isinstance(registry, Mapping):
@@ -552,7 +567,7 @@ class Validator:
         elif gold and registry is not None:
             coll = self._collection_for(Path(), registry)
         else:
-            coll = _Collection(None, "no cluster registry was given")
+            coll = _Collection(lambda: None, "no cluster registry was given")
         self._check_document(data, sink, coll, None)
         return _sorted(sink.problems + self.take_pending())
 
@@ -594,8 +609,7 @@ class Validator:
             collection = self._collection_for(path.parent, registry)
         if path.suffix == ".jsonl":
             # The documents of one JSONL file are their own collection (doc_ids, clusters).
-            own = _Collection(collection.registry, collection.registry_note)
-            return self._jsonl_file(path, own) + self.take_pending()
+            return self._jsonl_file(path, collection.child()) + self.take_pending()
         return self._json_file(path, collection, in_folder=False) + self.take_pending()
 
     def _json_file(self, path: Path, coll: _Collection, in_folder: bool) -> list[Problem]:
@@ -641,6 +655,7 @@ class Validator:
         docs = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
                       and p.suffix in (".json", ".jsonl") and p.name != REGISTRY_NAME)
         coll = self._collection_for(path)
+        coll.registry  # noqa: B018 - a folder's clusters.json is checked even if no gold uses it
         problems = self.take_pending()
         if not docs and not allow_empty:
             problems.append(Problem(str(path), "$", "no annotation documents (*.json, *.jsonl) "
@@ -648,7 +663,7 @@ class Validator:
         for doc in docs:
             self.files_read.add(doc.absolute())
             if doc.suffix == ".jsonl":
-                own = _Collection(coll.registry, coll.registry_note)
+                own = coll.child()
                 problems += self._jsonl_file(doc, own)
                 coll.complete &= own.complete
             else:

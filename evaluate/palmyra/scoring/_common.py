@@ -36,6 +36,38 @@ def zone_filter(doc: Document) -> ZoneFilter:
     return keep
 
 
+def kept_predictions(doc: Document, items: list[tuple], start: int = 0) -> list[tuple]:
+    """The items (tuples whose element `start` is a start offset) that lie in annotated text.
+
+    The same policy as `zone_filter`, as one list comprehension for the hot paths.
+    """
+    if not doc.zones:
+        return items
+    bounds, ok = _zone_table(doc)
+    return [x for x in items if ok[bisect_right(bounds, x[start])]]
+
+
+def _zone_table(doc: Document) -> tuple[list[int], list[bool]]:
+    """Boundaries and flags: offset x is annotated iff ok[bisect_right(bounds, x)]."""
+    from palmyra.ontology import load_ontology
+
+    annotated = load_ontology().annotated_zones
+    bounds: list[int] = []
+    ok: list[bool] = [False]  # before the first zone
+    for zone in sorted(doc.zones, key=lambda z: z.start):
+        if bounds and zone.start > bounds[-1]:
+            ok.append(False)  # a gap between zones
+            bounds.append(zone.start)
+        elif not bounds:
+            bounds.append(zone.start)
+        else:
+            bounds[-1] = zone.start
+        ok.append(zone.type in annotated)
+        bounds.append(zone.end)
+    ok.append(False)  # after the last zone
+    return bounds, ok
+
+
 class Table:
     """Rows of one layer's Counts under construction: (mode, label) -> Tally."""
 

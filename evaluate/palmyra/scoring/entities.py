@@ -21,15 +21,16 @@ from collections.abc import Sequence
 
 from palmyra.annotations import AnnotationDocument
 from palmyra.corpus import Document
-from palmyra.scoring._common import TOTAL, Table, zone_filter
+from palmyra.scoring._common import TOTAL, kept_predictions
 from palmyra.spans import match_keys, overlap, overlap_clusters, solve_clusters
-from palmyra.stats import Counts
+from palmyra.stats import Counts, Tally
 
 LAYER = "entities"
 MODES = ("strict", "exact", "partial", "type")
 
 Mention = tuple[int, int, str]  # (start, end, type)
 Pairs = list[tuple[int, int]]
+COR, INC, PAR = "correct", "incorrect", "partial"
 
 
 def mentions(doc: AnnotationDocument) -> list[Mention]:
@@ -38,9 +39,8 @@ def mentions(doc: AnnotationDocument) -> list[Mention]:
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
-    keep = zone_filter(doc)
     predicted = mentions(pred)
-    kept = [m for m in predicted if keep(m[0])]
+    kept = kept_predictions(doc, predicted)
     return score_mentions(mentions(gold), kept, ignored=len(predicted) - len(kept))
 
 
@@ -49,9 +49,6 @@ def _unmatched(n: int, pairs: Pairs, side: int) -> list[int]:
         return list(range(n))
     used = {pair[side] for pair in pairs}
     return [i for i in range(n) if i not in used]
-
-
-COR, INC, PAR = 0, 1, 2
 
 
 def score_mentions(gold: Sequence[Mention], pred: Sequence[Mention], ignored: int = 0
@@ -69,74 +66,72 @@ def score_mentions(gold: Sequence[Mention], pred: Sequence[Mention], ignored: in
     def ov(g: int, p: int) -> int:
         return overlap(gspans[g], pspans[p])
 
-    # Identical mentions (span and type) are COR in strict and type mode; the rest overlap.
+    # Identical mentions (span and type) are COR in every mode; strict and type mode then
+    # pair the overlapping leftovers.
     typed = match_keys(gold, pred)
     g_left, p_left = _unmatched(len(gold), typed, 0), _unmatched(len(pred), typed, 1)
     clusters = overlap_clusters(gspans, pspans, g_left, p_left)
     strict_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p)), gspans, pspans)
     type_rest = solve_clusters(clusters, lambda g, p: (same_type(g, p), 1, ov(g, p)),
                                gspans, pspans)
-    # Identical spans are COR in exact and partial mode; among several, same type first.
+    # Exact and partial mode: identical spans (among several, same type first), then the
+    # overlapping leftovers.
     spans = match_keys(gspans, pspans, tie=lambda g, p: (same_type(g, p),))
     if len(spans) != len(typed):
         g_left, p_left = _unmatched(len(gold), spans, 0), _unmatched(len(pred), spans, 1)
         clusters = overlap_clusters(gspans, pspans, g_left, p_left)
     span_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p), same_type(g, p)),
                                gspans, pspans)
+    # Identical spans with different types. The other span pairs are as many, type by type,
+    # as the identical mentions (the tie-break maximizes same-type pairs in each span group).
+    retyped = [(g, p) for g, p in spans if glabels[g] != plabels[p]]
 
-    table = Table(LAYER)
-    emit = _Emitter(table, glabels, plabels, typed, ignored)
-    emit("strict", [(g, p, INC) for g, p in strict_rest])
-    extra_cor = [(g, p, COR) for g, p in spans if glabels[g] != plabels[p]]
-    emit("exact", extra_cor + [(g, p, INC) for g, p in span_rest])
-    emit("partial", extra_cor + [(g, p, PAR) for g, p in span_rest])
-    emit("type", [(g, p, COR if glabels[g] == plabels[p] else INC) for g, p in type_rest])
-    return table.counts()
+    rows = _Rows(glabels, plabels, typed, ignored)
+    rows.emit("strict", [(g, p, INC) for g, p in strict_rest])
+    rows.emit("exact", [(g, p, COR) for g, p in retyped] + [(g, p, INC) for g, p in span_rest])
+    rows.emit("partial", [(g, p, COR) for g, p in retyped]
+              + [(g, p, PAR) for g, p in span_rest])
+    rows.emit("type", [(g, p, COR if glabels[g] == plabels[p] else INC) for g, p in type_rest])
+    return Counts(rows.table)
 
 
-class _Emitter:
-    """Writes the SemEval-2013 rows of a mode: COR, INC, PAR on the gold type, MIS on the
-    gold type, SPU on the predicted type; P and R with half credit for PAR (0 in the other
-    modes, which have none).
+class _Rows:
+    """The SemEval-2013 rows of every mode: COR, INC, PAR and MIS on the gold type, SPU on
+    the predicted type; P and R with half credit for PAR (only partial mode has PAR).
 
-    The identical mentions are COR in every mode; they are counted once, and each mode adds
-    its other pairs (`outcomes`).
+    Identical mentions are COR in every mode: they make a base row per type, copied for each
+    mode, which then adds its other pairs (`outcomes`, usually few).
     """
 
-    def __init__(self, table: Table, glabels: Sequence[str], plabels: Sequence[str],
-                 identical: Pairs, ignored: int):
-        self.table, self.glabels, self.plabels = table, glabels, plabels
-        self.ignored = float(ignored)
-        self.n_gold = Counter(glabels)
-        self.n_pred = Counter(plabels)
+    def __init__(self, glabels: Sequence[str], plabels: Sequence[str], identical: Pairs,
+                 ignored: int):
+        self.glabels, self.plabels = glabels, plabels
+        self.table: dict[tuple[str, str, str], Tally] = {}
+        n_gold, n_pred = Counter(glabels), Counter(plabels)
         same = Counter([glabels[g] for g, _ in identical])
-        self.base = {label: [same[label], 0, 0, same[label], 0, 0]
-                     for label in sorted(self.n_gold.keys() | self.n_pred.keys())}
-        self.n_identical = len(identical)
+        self.base: dict[str, Tally] = {TOTAL: _row(len(identical), len(glabels), len(plabels))}
+        self.base[TOTAL]["ignored"] = float(ignored)
+        for label in sorted(n_gold.keys() | n_pred.keys()):
+            self.base[label] = _row(same[label], n_gold[label], n_pred[label])
 
-    def __call__(self, mode: str, outcomes: list[tuple[int, int, int]]) -> None:
-        glabels, plabels = self.glabels, self.plabels
-        per = {label: counts[:] for label, counts in self.base.items()}
-        total = [self.n_identical, 0, 0]
+    def emit(self, mode: str, outcomes: list[tuple[int, int, str]]) -> None:
+        rows = {label: row.copy() for label, row in self.base.items()}
+        total = rows[TOTAL]
         for g, p, kind in outcomes:
-            per[glabels[g]][kind] += 1
-            per[plabels[p]][kind + 3] += 1
-            total[kind] += 1
-        rows = self.table.rows
-        rows[(mode, TOTAL)] = _row(*total, *total, len(glabels), len(plabels))
-        rows[(mode, TOTAL)]["ignored"] = self.ignored
-        n_gold, n_pred = self.n_gold, self.n_pred
-        for label, (cg, ig, pg, cp, ip, pp) in per.items():
-            ng, np_ = n_gold[label], n_pred[label]
-            rows[(mode, label)] = {
-                "p_num": cp + 0.5 * pp, "p_den": np_, "r_num": cg + 0.5 * pg, "r_den": ng,
-                "correct": cg, "incorrect": ig, "partial": pg, "missed": ng - cg - ig - pg,
-                "spurious": np_ - cp - ip - pp}
+            credit = 1.0 if kind == COR else 0.5 if kind == PAR else 0.0
+            for gold_row in (total, rows[self.glabels[g]]):
+                gold_row[kind] += 1
+                gold_row["missed"] -= 1
+                gold_row["r_num"] += credit
+            for pred_row in (total, rows[self.plabels[p]]):
+                pred_row["spurious"] -= 1
+                pred_row["p_num"] += credit
+        for label, row in rows.items():
+            self.table[(LAYER, mode, label)] = row
 
 
-def _row(cor: int, inc: int, par: int, cor_p: int, inc_p: int, par_p: int, n_gold: int,
-         n_pred: int) -> dict[str, float]:
-    """One row from the COR/INC/PAR counts on the gold side and on the predicted side."""
-    return {"p_num": cor_p + 0.5 * par_p, "p_den": n_pred, "r_num": cor + 0.5 * par,
-            "r_den": n_gold, "correct": cor, "incorrect": inc, "partial": par,
-            "missed": n_gold - cor - inc - par, "spurious": n_pred - cor_p - inc_p - par_p}
+def _row(correct: int, n_gold: int, n_pred: int) -> Tally:
+    return {"p_num": float(correct), "p_den": float(n_pred),
+            "r_num": float(correct), "r_den": float(n_gold), "correct": float(correct),
+            "incorrect": 0.0, "partial": 0.0, "missed": float(n_gold - correct),
+            "spurious": float(n_pred - correct)}
