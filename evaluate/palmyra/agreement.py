@@ -119,5 +119,5 @@ def agreement(first: Path | str | Mapping[str, AnnotationDocument],
     gold = {d: full[d] for d in pred}
     scores = evaluate(gold, pred, layers=layers, bootstrap=0, corpus=documents)
     labels = {layer: label_agreement(gold, pred, layer) for layer in LABELLERS
-              if any(d.layer(layer) for d in gold.values())}
+              if layer in scores.layers}
     return Agreement(scores, labels)

@@ -208,17 +208,15 @@ def _metrics(counts: Counts, layers: Sequence[str]
 
 # --- the result ----------------------------------------------------------------------------
 
-def _number(x: float) -> int | float:
-    """Counts that are whole numbers are written as integers."""
-    return int(x) if float(x).is_integer() else float(x)
-
-
 def _entry(t: Tally) -> dict[str, Any]:
-    return {**prf(t), **{k: _number(v) for k, v in t.items()}}
+    """P/R/F1 followed by the Tally's counts (floats: B-cubed and CEAF numerators are
+    fractional, so every count is written as a float for one stable type)."""
+    return {**prf(t), **t}
 
 
 def _ordered(t: Tally) -> Tally:
-    return {**{k: t.get(k, 0.0) for k in CORE}, **{k: v for k, v in t.items() if k not in CORE}}
+    return {**{k: float(t.get(k, 0.0)) for k in CORE},
+            **{k: float(v) for k, v in t.items() if k not in CORE}}
 
 
 _ZERO: Tally = dict.fromkeys(CORE, 0.0)
@@ -333,13 +331,15 @@ class Result:
         if mode.startswith(coref.CROSS):
             return {}
         out = {}
+        if parts is None:
+            key = (layer, mode, TOTAL)
+            for doc_id, counts in self.per_document.items():
+                out[doc_id] = _entry(counts.table.get(key, _ZERO))
+            return out
+        keys = [(layer, p, TOTAL) for p in parts]
         for doc_id, counts in self.per_document.items():
-            if parts is None:
-                out[doc_id] = _entry(_ordered(counts.get((layer, mode, TOTAL), _ZERO)))
-            else:
-                scores = [prf(counts.get((layer, p, TOTAL), _ZERO)) for p in parts]
-                out[doc_id] = {k: sum(s[k] for s in scores) / 3
-                               for k in ("precision", "recall", "f1")}
+            scores = [prf(counts.table.get(k, _ZERO)) for k in keys]
+            out[doc_id] = {k: sum(s[k] for s in scores) / 3 for k in ("precision", "recall", "f1")}
         return out
 
     def to_dict(self, by_doc: bool = True) -> dict[str, Any]:

@@ -55,43 +55,54 @@ def score_mentions(gold: Sequence[Mention], pred: Sequence[Mention], ignored: in
                    ) -> Counts:
     """All four modes for one document's (start, end, type) mentions."""
     gold, pred = sorted(gold), sorted(pred)
-    gspans = [(s, e) for s, e, _ in gold]
-    pspans = [(s, e) for s, e, _ in pred]
-    glabels = [m[2] for m in gold]
-    plabels = [m[2] for m in pred]
+    common = set(gold) & set(pred)
+    if len(set(gold)) == len(gold) and len(set(pred)) == len(pred):
+        # No repeated mention (the common case): identical mentions are a set intersection.
+        g_left = [m for m in gold if m not in common]
+        p_left = [m for m in pred if m not in common]
+        identical = sorted(common)
+    else:
+        typed = match_keys(gold, pred)
+        identical = [gold[g] for g, _ in typed]
+        g_left = [gold[g] for g in _unmatched(len(gold), typed, 0)]
+        p_left = [pred[p] for p in _unmatched(len(pred), typed, 1)]
+    rows = _Rows(gold, pred, identical, ignored)
+    if not g_left or not p_left:
+        for mode in MODES:
+            rows.emit(mode, [])
+        return Counts(rows.table)
+
+    gspans = [(s, e) for s, e, _ in g_left]
+    pspans = [(s, e) for s, e, _ in p_left]
 
     def same_type(g: int, p: int) -> int:
-        return int(glabels[g] == plabels[p])
+        return int(g_left[g][2] == p_left[p][2])
 
     def ov(g: int, p: int) -> int:
         return overlap(gspans[g], pspans[p])
 
-    # Identical mentions (span and type) are COR in every mode; strict and type mode then
-    # pair the overlapping leftovers.
-    typed = match_keys(gold, pred)
-    g_left, p_left = _unmatched(len(gold), typed, 0), _unmatched(len(pred), typed, 1)
-    clusters = overlap_clusters(gspans, pspans, g_left, p_left)
+    def outcomes(pairs: Pairs, kind: str) -> list[tuple[Mention, Mention, str]]:
+        return [(g_left[g], p_left[p], kind) for g, p in pairs]
+
+    # Strict and type mode pair the overlapping leftovers (type mode: same type first).
+    clusters = overlap_clusters(gspans, pspans, range(len(g_left)), range(len(p_left)))
     strict_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p)), gspans, pspans)
     type_rest = solve_clusters(clusters, lambda g, p: (same_type(g, p), 1, ov(g, p)),
                                gspans, pspans)
-    # Exact and partial mode: identical spans (among several, same type first), then the
-    # overlapping leftovers.
-    spans = match_keys(gspans, pspans, tie=lambda g, p: (same_type(g, p),))
-    if len(spans) != len(typed):
-        g_left, p_left = _unmatched(len(gold), spans, 0), _unmatched(len(pred), spans, 1)
-        clusters = overlap_clusters(gspans, pspans, g_left, p_left)
+    # Exact and partial mode: leftovers with identical spans (necessarily of different
+    # types, so any pairing counts the same) are COR, then the overlapping rest.
+    retyped = match_keys(gspans, pspans, tie=lambda g, p: (same_type(g, p),))
+    if retyped:
+        clusters = overlap_clusters(gspans, pspans, _unmatched(len(g_left), retyped, 0),
+                                    _unmatched(len(p_left), retyped, 1))
     span_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p), same_type(g, p)),
                                gspans, pspans)
-    # Identical spans with different types. The other span pairs are as many, type by type,
-    # as the identical mentions (the tie-break maximizes same-type pairs in each span group).
-    retyped = [(g, p) for g, p in spans if glabels[g] != plabels[p]]
 
-    rows = _Rows(glabels, plabels, typed, ignored)
-    rows.emit("strict", [(g, p, INC) for g, p in strict_rest])
-    rows.emit("exact", [(g, p, COR) for g, p in retyped] + [(g, p, INC) for g, p in span_rest])
-    rows.emit("partial", [(g, p, COR) for g, p in retyped]
-              + [(g, p, PAR) for g, p in span_rest])
-    rows.emit("type", [(g, p, COR if glabels[g] == plabels[p] else INC) for g, p in type_rest])
+    rows.emit("strict", outcomes(strict_rest, INC))
+    rows.emit("exact", outcomes(retyped, COR) + outcomes(span_rest, INC))
+    rows.emit("partial", outcomes(retyped, COR) + outcomes(span_rest, PAR))
+    rows.emit("type", [(g_left[g], p_left[p], COR if same_type(g, p) else INC)
+                       for g, p in type_rest])
     return Counts(rows.table)
 
 
@@ -103,31 +114,32 @@ class _Rows:
     mode, which then adds its other pairs (`outcomes`, usually few).
     """
 
-    def __init__(self, glabels: Sequence[str], plabels: Sequence[str], identical: Pairs,
-                 ignored: int):
-        self.glabels, self.plabels = glabels, plabels
+    def __init__(self, gold: Sequence[Mention], pred: Sequence[Mention],
+                 identical: Sequence[Mention], ignored: int):
         self.table: dict[tuple[str, str, str], Tally] = {}
-        n_gold, n_pred = Counter(glabels), Counter(plabels)
-        same = Counter([glabels[g] for g, _ in identical])
-        self.base: dict[str, Tally] = {TOTAL: _row(len(identical), len(glabels), len(plabels))}
+        n_gold = Counter([m[2] for m in gold])
+        n_pred = Counter([m[2] for m in pred])
+        same = Counter([m[2] for m in identical])
+        self.base: dict[str, Tally] = {TOTAL: _row(len(identical), len(gold), len(pred))}
         self.base[TOTAL]["ignored"] = float(ignored)
         for label in sorted(n_gold.keys() | n_pred.keys()):
             self.base[label] = _row(same[label], n_gold[label], n_pred[label])
 
-    def emit(self, mode: str, outcomes: list[tuple[int, int, str]]) -> None:
+    def emit(self, mode: str, outcomes: list[tuple[Mention, Mention, str]]) -> None:
         rows = {label: row.copy() for label, row in self.base.items()}
         total = rows[TOTAL]
         for g, p, kind in outcomes:
             credit = 1.0 if kind == COR else 0.5 if kind == PAR else 0.0
-            for gold_row in (total, rows[self.glabels[g]]):
+            for gold_row in (total, rows[g[2]]):
                 gold_row[kind] += 1
                 gold_row["missed"] -= 1
                 gold_row["r_num"] += credit
-            for pred_row in (total, rows[self.plabels[p]]):
+            for pred_row in (total, rows[p[2]]):
                 pred_row["spurious"] -= 1
                 pred_row["p_num"] += credit
+        table = self.table
         for label, row in rows.items():
-            self.table[(LAYER, mode, label)] = row
+            table[(LAYER, mode, label)] = row
 
 
 def _row(correct: int, n_gold: int, n_pred: int) -> Tally:
