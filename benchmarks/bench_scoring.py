@@ -47,7 +47,7 @@ WORDS = ("the", "fighters", "city", "forces", "army", "group", "desert", "ruins"
          "ancient", "offensive", "airstrikes", "week", "month", "area", "centre", "officials",
          "civilians", "castle", "base", "province", "river", "road", "north", "south", "west")
 ANNOTATED = frozenset({"headline", "body"})
-SLOT = 4  # words per slot; a slot holds at most one gold and one predicted mention
+SLOT = 3  # words per slot; a slot holds at most one gold and one predicted mention
 
 
 class Builder:
@@ -92,7 +92,7 @@ def _entities(rng: random.Random, b: Builder) -> tuple[list[Entity], list[Entity
     pred: list[Entity] = []
     for slot in range(len(b.words) // SLOT):
         first = slot * SLOT
-        if rng.random() < 0.33:
+        if rng.random() < 0.45:
             start = first + rng.randrange(SLOT - 1)
             end = min(start + rng.randrange(3), first + SLOT - 1)
             gtype = rng.choice(TYPES)
@@ -126,11 +126,11 @@ def _events(rng: random.Random, b: Builder, gold_ents: list[Entity], pred_ents: 
     by_cluster: dict[str, list[Entity]] = {}
     for e in gold_ents:
         by_cluster.setdefault(e.cluster or "", []).append(e)
-    for k, w in enumerate(rng.sample(range(len(b.words)), 6)):
+    for k, w in enumerate(rng.sample(range(len(b.words)), 10)):
         etype = rng.choice(list(EVENT_TYPES))
         roles = EVENT_TYPES[etype]
         args = []
-        for role in roles[:rng.randint(2, 3)]:
+        for role in roles[:rng.randint(1, 3)]:
             args.append(Argument(role, mention=rng.choice(gold_ents).id))
         realis = rng.choice(("ACTUAL", "ACTUAL", "OTHER"))
         trigger = b.span(w, w)
@@ -159,7 +159,7 @@ def _events(rng: random.Random, b: Builder, gold_ents: list[Entity], pred_ents: 
 def _numbers(rng: random.Random, b: Builder) -> tuple[list[Number], list[Number]]:
     gold: list[Number] = []
     pred: list[Number] = []
-    for k, w in enumerate(b.numbers[:8]):
+    for k, w in enumerate(b.numbers[:6]):
         span = b.span(w, w)
         value = float(span.text.replace(",", ""))
         kind = rng.choice(KINDS)
@@ -177,7 +177,7 @@ def _attributions(rng: random.Random, b: Builder, gold_ents: list[Entity]
                   ) -> tuple[list[Attribution], list[Attribution]]:
     gold: list[Attribution] = []
     pred: list[Attribution] = []
-    for k in range(3):
+    for k in range(4):
         first = rng.randrange(10, len(b.words) - 14)
         cue = b.span(first + 2, first + 2)
         content = b.span(first + 3, first + 3 + rng.randint(4, 9))
@@ -201,7 +201,7 @@ def _attributions(rng: random.Random, b: Builder, gold_ents: list[Entity]
 def make_document(seed: int, index: int) -> tuple[Document, AnnotationDocument,
                                                   AnnotationDocument]:
     rng = random.Random(seed * 1_000_003 + index)
-    b = Builder(rng, 300)
+    b = Builder(rng, 350)
     doc_id = f"synthetic-{index:05d}"
     ge, pe = _entities(rng, b)
     gv, pv = _events(rng, b, ge, pe)

@@ -12,7 +12,7 @@ import pytest
 from palmyra.corpus import CorpusError, load_corpus, load_document
 from palmyra.ontology import load_ontology
 from palmyra.paths import corpus_dir
-from palmyra.validate import Validator
+from palmyra.validate import validate_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -79,11 +79,28 @@ def test_zones_partition_the_text_with_known_types(doc_id):
 
 
 def test_the_validator_finds_the_corpus_consistent():
-    validator = Validator()
-    for doc_id in DOC_IDS:
-        text, why = validator._text(doc_id)
-        assert text is not None and why is None
-    assert validator.take_pending() == []
+    assert validate_corpus() == []
+
+
+def test_the_validator_finds_a_tampered_copy(tmp_path):
+    for path in corpus_dir().iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    text = tmp_path / "palmyra-002.txt"
+    text.write_bytes(text.read_bytes().replace(b"ISIS", b"IS", 1))  # 2 characters shorter
+    meta_path = tmp_path / "palmyra-003.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["doc_id"] = "palmyra-3"
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    sha = hashlib.sha256(text.read_bytes()).hexdigest()
+    assert [str(p) for p in validate_corpus(tmp_path)] == [
+        f"{tmp_path}/palmyra-002.json:$.length: expected 2750 (characters in the text), "
+        "found 2752",
+        f"{tmp_path}/palmyra-002.json:$.sha256: expected {sha} (sha256 of palmyra-002.txt), "
+        f'found "{PINNED["002_16c2cae6a665d118.txt"]}"',
+        f"{tmp_path}/palmyra-002.json:$.zones[3].end: expected 2750 (the length of the text), "
+        "found 2752",
+        f"{tmp_path}/palmyra-003.json:$.doc_id: expected 'palmyra-003' (the file name), "
+        "found 'palmyra-3'"]
 
 
 def test_zones_of_palmyra_004_by_hand():
@@ -103,3 +120,11 @@ def test_malformed_zones_are_a_corpus_error_not_a_crash(tmp_path):
                                      encoding="utf-8")
     with pytest.raises(CorpusError, match=r"\$\.zones: expected a list of objects"):
         load_document("x", tmp_path)
+
+
+def test_an_unknown_document_of_the_corpus():
+    from palmyra.validate import Validator
+
+    [problem] = Validator().corpus(["palmyra-009"])
+    assert str(problem) == (f"{corpus_dir()}:$: unknown doc_id 'palmyra-009': no "
+                            f"palmyra-009.json in {corpus_dir()}")

@@ -460,6 +460,13 @@ def test_jsonl_reports_line_numbers(tmp_path, cli, gold):
     assert err == "palmyra validate: 1 file, 3 problems (3 errors, 0 warnings)\n"
 
 
+def test_jsonl_lines_end_at_newlines_only(tmp_path, cli, gold):
+    prediction = {**_prediction(gold), "notes": "line\u2028separator\u0085inside"}
+    lines = [json.dumps(prediction, ensure_ascii=False), ""]
+    (tmp_path / "run.jsonl").write_text("\r\n".join(lines), encoding="utf-8", newline="")
+    assert cli("run.jsonl") == (0, "", "palmyra validate: 1 file, 0 problems\n")
+
+
 def test_empty_jsonl(tmp_path, cli):
     (tmp_path / "run.jsonl").write_text("\n\n", encoding="utf-8")
     assert cli("run.jsonl")[:2] == (1, "run.jsonl:$: empty: expected one JSON object (an "
@@ -596,6 +603,11 @@ def test_no_such_corpus_is_a_usage_error(cli, folder):
         2, "", "palmyra validate: error: corpus folder not found: nowhere\n")
 
 
+def test_negative_jobs_is_a_usage_error(cli):
+    assert cli("--jobs", "-1") == (2, "", "palmyra validate: error: --jobs: expected 0 (one "
+                                          "per CPU) or more, found -1\n")
+
+
 def test_bad_option_is_a_usage_error(cli):
     with pytest.raises(SystemExit) as exc:
         cli("--format", "xml")
@@ -725,3 +737,35 @@ def test_pre_commit_hook_runs_on_changed_top_level_annotation_files(monkeypatch,
     argv = [*hook["entry"].split()[1:], *hook["args"], *selected[:2]]
     assert main(argv) == 0
     assert capsys.readouterr() == ("", "palmyra validate: 2 files, 0 problems\n")
+
+
+def test_two_processes_report_exactly_what_one_does(tmp_path, monkeypatch, corpus_copy):
+    """Large folders are split over processes; the cross-document checks run afterwards, so
+    the problems (and their order) never depend on the split."""
+    root = tmp_path / "annotations"
+    shutil.copytree(annotations_dir(), root, ignore=shutil.ignore_patterns("*.md", "agreement"))
+    docs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in root.glob("palmyra-*")}
+    for doc_id in ("palmyra-000", "palmyra-002"):  # predictions: clusters agree across them
+        docs[doc_id]["status"] = "prediction"
+    shared = next(e["cluster"] for e in docs["palmyra-002"]["entities"]
+                  if e["cluster"] in {x["cluster"] for x in docs["palmyra-000"]["entities"]})
+    mention = next(e for e in docs["palmyra-002"]["entities"] if e["cluster"] == shared)
+    mention["type"] = "LOC" if mention["type"] != "LOC" else "FAC"
+    docs["palmyra-001"]["entities"][0]["text"] += "x"
+    docs["palmyra-003"]["events"][0]["arguments"].append({"role": "Nobody", "mention": "m1"})
+    for doc_id, doc in docs.items():
+        write_json(root / f"{doc_id}.json", doc)
+    meta = json.loads((corpus_copy / "palmyra-004.json").read_text(encoding="utf-8"))
+    meta["length"] += 1
+    write_json(corpus_copy / "palmyra-004.json", meta)
+
+    one = validate.validate_paths([root], corpus_dir=corpus_copy, jobs=1)
+    monkeypatch.setattr(validate, "PARALLEL_MIN_DOCUMENTS", 2)
+    two = validate.validate_paths([root], corpus_dir=corpus_copy, jobs=2)
+    assert two.problems == one.problems
+    assert two.files == one.files == 6
+    # registry: clusters only the two predictions use are now unused by gold (warnings)
+    assert {p.check for p in one.problems} == {"cluster", "span", "ontology", "corpus",
+                                               "registry"}
+    assert sum(p.check == "cluster" and p.file.endswith("palmyra-002.json")
+               for p in one.problems) >= 1

@@ -12,9 +12,10 @@ __version__ = "0.1.0"
 
 # Public functions exported lazily (PEP 562): `import palmyra` imports neither numpy nor
 # datasets; the module that defines a name is imported on first access.
-_LAZY = {"evaluate": "palmyra.evaluation", "compare": "palmyra.evaluation"}
+_LAZY = {"evaluate": "palmyra.evaluation", "compare": "palmyra.evaluation",
+         "load_dataset": "palmyra.hf"}
 
-__all__ = ["__version__", "compare", "evaluate"]
+__all__ = ["__version__", "compare", "evaluate", "load_dataset"]
 
 
 def __getattr__(name: str) -> Any:

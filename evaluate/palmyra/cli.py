@@ -14,7 +14,7 @@ import sys
 
 from palmyra import __version__
 
-COMMANDS = ("validate", "evaluate", "compare", "agreement")
+COMMANDS = ("validate", "evaluate", "compare", "agreement", "build")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -37,13 +37,13 @@ from palmyra.stats import (
     TOTAL,
     Counts,
     Key,
+    Stacked,
     Tally,
     bootstrap_ci,
     macro,
     paired_tests,
     prf,
     signature,
-    total,
 )
 
 LAYERS = ("entities", "bio", "events", "numbers", "attributions", "coreference")
@@ -52,18 +52,24 @@ SOURCES = {"entities": ("entities",), "bio": ("entities",), "events": ("events",
            "numbers": ("numbers",), "attributions": ("attributions",),
            "coreference": ("entities", "events")}
 COREF_MATCH = "strict"
-POLICIES: dict[str, Any] = {
-    "match": COREF_MATCH,
-    "singletons": ["with", "without"],
-    "twinless_mentions": "kept",
-    "missing_documents": "scored as empty",
-    "not_predicted": "not scored",
-    "non_annotated_zones": "ignored",
-    "empty_denominator": 0.0,
-    "interval": "percentile",
-    "level": 0.95,
-    "resampling_unit": "doc",
-}
+
+
+def policies() -> dict[str, Any]:
+    """The scoring policies, stated in every JSON output (docs/scores.md explains each)."""
+    return {
+        "match": COREF_MATCH,
+        "singletons": ["with", "without"],
+        "twinless_mentions": "kept",
+        "missing_documents": "scored as empty",
+        "not_predicted": "not scored",
+        "non_annotated_zones": "ignored",
+        "empty_denominator": 0.0,
+        "interval": "percentile",
+        "level": 0.95,
+        "resampling_unit": "doc",
+        "undefined_resamples": "left out",
+    }
+
 
 Scorer = Callable[[AnnotationDocument, AnnotationDocument, Document], Counts]
 PathLike = str | os.PathLike
@@ -85,42 +91,51 @@ def _kind(mode: str) -> str | None:
 
 # --- inputs --------------------------------------------------------------------------------
 
-def _corpus(corpus: PathLike | Mapping[str, Document] | None) -> Mapping[str, Document]:
+@dataclass
+class _Corpus:
+    docs: Mapping[str, Document]
+    folder: Path | None  # None: the bundled corpus, or a corpus given in memory
+    in_memory: bool = False
+
+
+def _corpus(corpus: PathLike | Mapping[str, Document] | None) -> _Corpus:
     if isinstance(corpus, Mapping):
-        return corpus
+        return _Corpus(corpus, None, in_memory=True)
     if corpus is not None and not Path(corpus).is_dir():
         raise UsageError([f"{corpus}: no such folder (corpus)"])
     try:
-        return load_corpus(corpus)
+        return _Corpus(load_corpus(corpus), Path(corpus) if corpus is not None else None)
     except CorpusError as exc:
         raise InputError([str(exc)]) from None
 
 
-def _gold(gold: PathLike | Docs | None, corpus: Mapping[str, Document]
-          ) -> tuple[DocumentSet, str]:
-    """The gold set and its version: the package version for the bundled gold."""
+def _read(source: PathLike | Docs | None, corpus: _Corpus, what: str) -> DocumentSet:
+    """A set given as a mapping (doc_ids checked against the corpus) or read from a path
+    (every file validated, which needs the corpus as a folder)."""
+    if isinstance(source, Mapping):
+        docs = from_mapping(source, f"<{what} mapping>")
+        unknown = [d for d in docs.docs if d not in corpus.docs]
+        if unknown:
+            raise InputError([f"<{what} mapping>: {d!r}: unknown doc_id (not in the corpus)"
+                              for d in unknown])
+        return docs
+    if corpus.in_memory:
+        raise UsageError([f"{what} read from files are validated against a corpus folder: "
+                          "give the corpus as a folder, or the documents as a mapping"])
+    if source is None:
+        return read_gold(None, corpus.folder)
+    return read_documents(source, corpus.folder, what=what)
+
+
+def _gold(gold: PathLike | Docs | None, corpus: _Corpus) -> tuple[DocumentSet, str]:
+    """The gold set and its version: the package version for the bundled gold, else
+    "custom"."""
     from palmyra.paths import annotations_dir
 
-    if isinstance(gold, Mapping):
-        gold_set = from_mapping(gold, "<gold mapping>")
-        missing = [d for d in gold_set.docs if d not in corpus]
-        if missing:
-            raise InputError([f"<gold mapping>: {d!r}: unknown doc_id (not in the corpus)"
-                              for d in missing])
-        return gold_set, "custom"
-    bundled = gold is None or Path(gold).resolve() == annotations_dir().resolve()
-    return read_gold(gold, corpus), __version__ if bundled else "custom"
-
-
-def _predictions(predictions: PathLike | Docs, corpus: Mapping[str, Document]) -> DocumentSet:
-    if isinstance(predictions, Mapping):
-        pred_set = from_mapping(predictions, "<predictions mapping>")
-        unknown = [d for d in pred_set.docs if d not in corpus]
-        if unknown:
-            raise InputError([f"<predictions mapping>: {d!r}: unknown doc_id (not in the "
-                              "corpus)" for d in unknown])
-        return pred_set
-    return read_documents(predictions, corpus, what="predictions")
+    gold_set = _read(gold, corpus, "gold")
+    bundled = gold is None or (not isinstance(gold, Mapping)
+                               and Path(gold).resolve() == annotations_dir().resolve())
+    return gold_set, __version__ if bundled else "custom"
 
 
 def _choose_layers(requested: Sequence[str] | None, gold: Docs, *predictions: Docs
@@ -157,6 +172,7 @@ def _choose_layers(requested: Sequence[str] | None, gold: Docs, *predictions: Do
 @dataclass
 class _Scored:
     per_document: dict[str, Counts]
+    stacked: Stacked  # the same rows gathered by key, for sums and resampling
     cross_document: Counts
     missing: list[str]
     not_in_gold: list[str]
@@ -171,23 +187,25 @@ def _score(gold: Docs, preds: Docs, corpus: Mapping[str, Document], layers: Sequ
     if absent:
         raise UsageError([f"no scorer for layer {x!r}" for x in absent])
     pairs = [(gold[d], preds.get(d) or AnnotationDocument(d), corpus[d]) for d in sorted(gold)]
-    per_document: dict[str, Counts] = {}
+    per_document = {g.doc_id: Counts() for g, _, _ in pairs}
+    stacked = Stacked()
     for layer in layers:
         started = time.perf_counter()
         scorer = scorers[layer]
-        for g, p, doc in pairs:
-            rows = per_document.setdefault(g.doc_id, Counts()).table
+        for unit, (g, p, doc) in enumerate(pairs):
             out = scorer(g, p, doc)
-            for key, t in getattr(out, "table", out).items():
-                if key[0] == layer and (layer != "coreference" or _kind(key[1]) in kinds):
-                    rows[key] = t
+            rows = {key: t for key, t in getattr(out, "table", out).items()
+                    if key[0] == layer and (layer != "coreference" or _kind(key[1]) in kinds)}
+            per_document[g.doc_id].table.update(rows)
+            stacked.add(unit, rows)
         timings[f"score:{layer}"] = time.perf_counter() - started
     cross = Counts()
     if "coreference" in layers:
         started = time.perf_counter()
         cross = coref.score_cross_document(pairs, kinds)
         timings["score:coreference-cross-document"] = time.perf_counter() - started
-    return _Scored(per_document, cross, missing, not_in_gold)
+    stacked.n_units = len(pairs)  # documents without any row are units too
+    return _Scored(per_document, stacked, cross, missing, not_in_gold)
 
 
 def _metrics(counts: Counts, layers: Sequence[str]
@@ -249,8 +267,17 @@ class Result:
     gold_version: str
     bootstrap: int = DEFAULT_RESAMPLES
     seed: int = DEFAULT_SEED
-    intervals: dict[tuple[str, str], tuple[float, float]] = field(default_factory=dict)
+    # (layer, mode) -> 95% interval of F1; None where no resample has an item
+    intervals: dict[tuple[str, str], tuple[float, float] | None] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # per_document's rows gathered by key (unit i = i-th document in doc_id order)
+    stacked: Stacked | None = field(default=None, repr=False, compare=False)
+
+    def units(self) -> Stacked | list[Counts]:
+        """The per-document tallies for resampling, in doc_id order."""
+        if self.stacked is not None:
+            return self.stacked
+        return [self.per_document[d] for d in sorted(self.per_document)]
 
     # -- reading ------------------------------------------------------------------------
     @property
@@ -355,7 +382,7 @@ class Result:
                           "missing_predictions": list(self.missing_predictions),
                           "not_in_gold": list(self.not_in_gold)},
             "ignored_predictions": {layer: self.ignored(layer) for layer in self.layers},
-            "policies": {**POLICIES, "resamples": self.bootstrap, "seed": self.seed},
+            "policies": {**policies(), "resamples": self.bootstrap, "seed": self.seed},
         }
 
     def to_json(self, by_doc: bool = True) -> str:
@@ -369,8 +396,7 @@ def _intervals(result: Result, bootstrap: int, seed: int) -> None:
     if bootstrap <= 0 or not keys or not result.per_document:
         return
     started = time.perf_counter()
-    cis = bootstrap_ci(list(result.per_document.values()), keys, n=bootstrap, seed=seed,
-                       groups=groups)
+    cis = bootstrap_ci(result.units(), keys, n=bootstrap, seed=seed, groups=groups)
     result.intervals = dict(zip(names, cis, strict=True))
     result.timings["bootstrap"] = time.perf_counter() - started
 
@@ -402,17 +428,18 @@ def evaluate(gold: PathLike | Docs | None, predictions: PathLike | Docs, *,
     started = time.perf_counter()
     docs = _corpus(corpus)
     gold_set, version = _gold(gold, docs)
-    pred_set = _predictions(predictions, docs)
+    pred_set = _read(predictions, docs, "predictions")
     timings["read"] = time.perf_counter() - started
     scored_layers, not_predicted, kinds = _choose_layers(layers, gold_set.docs, pred_set.docs)
-    scored = _score(gold_set.docs, pred_set.docs, docs, scored_layers, kinds, layer_scorers(),
-                    timings)
+    scored = _score(gold_set.docs, pred_set.docs, docs.docs, scored_layers, kinds,
+                    layer_scorers(), timings)
     started = time.perf_counter()
-    counts = total(scored.per_document.values())
+    counts = scored.stacked.total()
     timings["sum"] = time.perf_counter() - started
     result = Result(scored.per_document, counts, scored.cross_document, scored_layers,
                     not_predicted, scored.missing, scored.not_in_gold,
-                    lambda: gold_set.sha256, version, bootstrap, seed, timings=timings)
+                    lambda: gold_set.sha256, version, bootstrap, seed, timings=timings,
+                    stacked=scored.stacked)
     _intervals(result, bootstrap, seed)
     return result
 
@@ -447,7 +474,7 @@ class Comparison:
             "documents": {"scored": sorted(self.a.per_document),
                           "missing_predictions": {"a": self.a.missing_predictions,
                                                   "b": self.b.missing_predictions}},
-            "policies": {**POLICIES, "resamples": self.bootstrap, "trials": self.trials,
+            "policies": {**policies(), "resamples": self.bootstrap, "trials": self.trials,
                          "seed": self.seed, "alpha": self.alpha,
                          "paired_bootstrap_p": "share of resamples where B - A does not "
                                                "have the sign of the observed difference",
@@ -469,9 +496,10 @@ def _compare_rows(a: Result, b: Result, layers: Sequence[str], bootstrap: int, t
                   seed: int, alpha: float) -> dict[str, dict[str, dict[str, Any]]]:
     counts = a.counts + b.counts  # the union of both systems' rows
     keys, names, groups = _metrics(counts, layers)
-    units = sorted(a.per_document)
-    tests = paired_tests([a.per_document[d] for d in units], [b.per_document[d] for d in units],
-                         keys, bootstrap=bootstrap, trials=trials, seed=seed, groups=groups)
+    if not keys:
+        return {layer: {} for layer in layers}
+    tests = paired_tests(a.units(), b.units(), keys, bootstrap=bootstrap, trials=trials,
+                         seed=seed, groups=groups)
     rows: dict[str, dict[str, dict[str, Any]]] = {layer: {} for layer in layers}
     for i, (layer, mode) in enumerate(names):
         p_bs = tests.p_bootstrap[i] if tests.p_bootstrap is not None else None
@@ -494,7 +522,9 @@ def _compare_rows(a: Result, b: Result, layers: Sequence[str], bootstrap: int, t
                                      "randomization_p": None,
                                      "significant": {"paired_bootstrap": False,
                                                      "randomization": False}}
-    return rows
+    order = {layer: list(dict.fromkeys(a.modes(layer) + b.modes(layer))) for layer in layers}
+    return {layer: {m: rows[layer][m] for m in order[layer] if m in rows[layer]}
+            for layer in layers}
 
 
 def compare(gold: PathLike | Docs | None, a: PathLike | Docs, b: PathLike | Docs, *,
@@ -507,17 +537,17 @@ def compare(gold: PathLike | Docs | None, a: PathLike | Docs, b: PathLike | Docs
     _check_counts(bootstrap, seed, trials)
     docs = _corpus(corpus)
     gold_set, version = _gold(gold, docs)
-    sets = [_predictions(x, docs) for x in (a, b)]
+    sets = [_read(x, docs, "predictions") for x in (a, b)]
     wanted, _, _ = _choose_layers(layers, gold_set.docs)
     both, _, kinds = _choose_layers(layers, gold_set.docs, sets[0].docs, sets[1].docs)
     scorers = layer_scorers()
     results = []
     for pred_set in sets:
-        s = _score(gold_set.docs, pred_set.docs, docs, both, kinds, scorers, {})
-        results.append(Result(s.per_document, total(s.per_document.values()), s.cross_document,
-                              both, [x for x in wanted if x not in both], s.missing,
-                              s.not_in_gold, lambda: gold_set.sha256, version, bootstrap,
-                              seed))
+        s = _score(gold_set.docs, pred_set.docs, docs.docs, both, kinds, scorers, {})
+        results.append(Result(s.per_document, s.stacked.total(), s.cross_document, both,
+                              [x for x in wanted if x not in both], s.missing, s.not_in_gold,
+                              lambda: gold_set.sha256, version, bootstrap, seed,
+                              stacked=s.stacked))
     rows = _compare_rows(results[0], results[1], both, bootstrap, trials, seed, alpha)
     label = names or (str(a) if not isinstance(a, Mapping) else "A",
                       str(b) if not isinstance(b, Mapping) else "B")

@@ -1,23 +1,21 @@
 """Reading sets of annotation documents (gold or predictions) for scoring.
 
 A set is either a folder of `<doc_id>.json` files (clusters.json, other files and subfolders
-are ignored) or one JSONL file with one annotation document per line. Every document is
-checked before anything is scored (`check_document`); problems come back as one line each
-(file, JSON path or item id, what was expected, what was found) in an InputError, never as a
-traceback. Nothing read is modified.
+are ignored) or one JSONL file with one annotation document per line. Every file is checked
+with palmyra.validate before anything is scored (`check_files`); problems come back as one
+line each (file, JSON path or line, what was expected, what was found) in an InputError,
+never as a traceback. Nothing read is modified.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from functools import cache
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from palmyra.annotations import AnnotationDocument, dumps
-from palmyra.corpus import Document
 
 CLUSTERS_FILE = "clusters.json"
 
@@ -85,127 +83,35 @@ def from_mapping(docs: Mapping[str, AnnotationDocument], source: str = "<mapping
     return DocumentSet(docs, canonical, source)
 
 
-# --- checking one document -----------------------------------------------------------------
+# --- checking ------------------------------------------------------------------------------
 
-@cache
-def _schema_validator() -> Any:
-    from jsonschema import Draft202012Validator
+def check_files(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[str]:
+    """The errors of annotation files (<doc_id>.json documents or JSONL files), one line
+    each ("<file>:[<line>:]<JSON path>: <what was expected, what was found>").
 
-    from palmyra.paths import schema_dir
+    This is the single place where the harness validates input: palmyra.validate checks the
+    JSON Schema, doc_ids the corpus knows, spans against the corpus text, references between
+    items and gold cluster ids (against the folder's clusters.json, else the bundled one).
+    Warnings do not stop scoring. corpus_dir None is the bundled corpus."""
+    from palmyra.paths import annotations_dir
+    from palmyra.validate import Validator
 
-    schema = json.loads((schema_dir() / "annotation.schema.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
-
-
-def _spans(data: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    """Every span of a schema-valid document, with its JSON path."""
-    for i, entity in enumerate(data.get("entities", [])):
-        yield f"$.entities[{i}]", entity
-    for i, event in enumerate(data.get("events", [])):
-        yield f"$.events[{i}].trigger", event["trigger"]
-        for j, arg in enumerate(event.get("arguments", [])):
-            if "start" in arg:
-                yield f"$.events[{i}].arguments[{j}]", arg
-        if "span" in event.get("time", {}):
-            yield f"$.events[{i}].time.span", event["time"]["span"]
-    for i, number in enumerate(data.get("numbers", [])):
-        yield f"$.numbers[{i}]", number
-        if "counted" in number:
-            yield f"$.numbers[{i}].counted", number["counted"]
-    for i, attribution in enumerate(data.get("attributions", [])):
-        if "source" in attribution:
-            yield f"$.attributions[{i}].source", attribution["source"]
-        for part in ("cue", "content"):
-            for j, span in enumerate(attribution[part]):
-                yield f"$.attributions[{i}].{part}[{j}]", span
-
-
-def _span_problems(data: Mapping[str, Any], text: str) -> Iterator[str]:
-    for path, span in _spans(data):
-        start, end, found = span["start"], span["end"], span["text"]
-        if start >= end or end > len(text):
-            yield (f"{path}: expected 0 <= start < end <= {len(text)} (the text length), "
-                   f"found start={start}, end={end}")
-        elif text[start:end] != found:
-            yield (f"{path}: expected text {text[start:end]!r} (corpus text[{start}:{end}]), "
-                   f"found {found!r}")
-
-
-def _id_problems(data: Mapping[str, Any]) -> Iterator[str]:
-    """Duplicate ids and references to ids that the document does not define."""
-    ids: dict[str, set[str]] = {}
-    for layer in ("entities", "events", "numbers", "attributions"):
-        seen: set[str] = set()
-        for i, item in enumerate(data.get(layer, [])):
-            if "id" in item:
-                if item["id"] in seen:
-                    yield f"$.{layer}[{i}].id: id {item['id']!r} is used twice in {layer}"
-                seen.add(item["id"])
-        ids[layer] = seen
-
-    def ref(path: str, value: str, layer: str) -> Iterator[str]:
-        if value not in ids[layer]:
-            yield f"{path}: expected the id of an item of {layer}, found {value!r}"
-
-    for i, event in enumerate(data.get("events", [])):
-        for j, arg in enumerate(event.get("arguments", [])):
-            if "mention" in arg:
-                yield from ref(f"$.events[{i}].arguments[{j}].mention", arg["mention"],
-                               "entities")
-    for i, number in enumerate(data.get("numbers", [])):
-        if "entity" in number:
-            yield from ref(f"$.numbers[{i}].entity", number["entity"], "entities")
-        if "event" in number:
-            yield from ref(f"$.numbers[{i}].event", number["event"], "events")
-    for i, attribution in enumerate(data.get("attributions", [])):
-        if "mention" in attribution.get("source", {}):
-            yield from ref(f"$.attributions[{i}].source.mention",
-                           attribution["source"]["mention"], "entities")
-        if "parent" in attribution:
-            yield from ref(f"$.attributions[{i}].parent", attribution["parent"], "attributions")
-
-
-def check_document(data: Any, source: str, corpus: Mapping[str, Document]) -> list[str]:
-    """The problems of one parsed annotation document, one line each ("<source>: <JSON
-    path>: expected ..., found ..."), or [] when it can be scored.
-
-    Checks: the JSON Schema (schema/annotation.schema.json), a doc_id that the corpus knows,
-    spans inside the text whose `text` equals the corpus text, unique ids and references to
-    ids that exist. This function is the single place where the harness validates input."""
-    schema_errors = sorted(_schema_validator().iter_errors(data),
-                           key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    if schema_errors:
-        return [f"{source}: {e.json_path}: {e.message}" for e in schema_errors]
-    doc = corpus.get(data["doc_id"])
-    if doc is None:
-        return [f"{source}: $.doc_id: unknown doc_id {data['doc_id']!r} (not in the corpus)"]
-    found = [*_span_problems(data, doc.text), *_id_problems(data)]
-    return [f"{source}: {p}" for p in found]
+    validator = Validator(corpus_dir)
+    out: list[str] = []
+    for path in paths:
+        registry = path.parent / CLUSTERS_FILE
+        if not registry.is_file():
+            registry = annotations_dir() / CLUSTERS_FILE
+        out += [str(p) for p in validator.file(path, registry=registry)
+                if p.severity == "error"]
+    return out
 
 
 # --- reading sets ------------------------------------------------------------------------
 
-def _reject_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _parse(raw: bytes, source: str) -> tuple[Any, str | None]:
-    try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant), None
-    except UnicodeDecodeError as exc:
-        return None, f"{source}: expected UTF-8, found byte {raw[exc.start]:#04x} at {exc.start}"
-    except json.JSONDecodeError as exc:
-        return None, f"{source}: line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}"
-    except ValueError as exc:
-        return None, f"{source}: invalid JSON: {exc}"
-
-
-def _folder_items(folder: Path) -> Iterator[tuple[str, bytes, str | None]]:
-    """(source, bytes, expected doc_id) for each <doc_id>.json of a folder, in name order."""
-    for path in sorted(folder.glob("*.json")):
-        if path.name == CLUSTERS_FILE or not path.is_file():
-            continue
-        yield str(path), _read_bytes(path), path.stem
+def _parse(raw: bytes) -> Any:
+    """A document that check_file accepted."""
+    return json.loads(raw.decode("utf-8"))
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -215,56 +121,59 @@ def _read_bytes(path: Path) -> bytes:
         raise InputError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
 
 
-def _jsonl_items(path: Path, raw: bytes) -> Iterator[tuple[str, bytes, str | None]]:
-    for number, line in enumerate(raw.splitlines(), start=1):
-        if line.strip():
-            yield f"{path}:{number}", line, None
+def _folder_files(folder: Path) -> list[Path]:
+    """The <doc_id>.json files of a folder, in name order (clusters.json, hidden files,
+    other files and subfolders are not part of the set)."""
+    return sorted(p for p in folder.glob("*.json")
+                  if p.is_file() and p.name != CLUSTERS_FILE and not p.name.startswith("."))
 
 
-def read_documents(path: Path | str, corpus: Mapping[str, Document], *,
+def read_documents(path: Path | str, corpus_dir: Path | str | None = None, *,
                    what: str = "predictions") -> DocumentSet:
-    """Read and check a folder of `<doc_id>.json` files or a JSONL file.
+    """Read and check a folder of `<doc_id>.json` files or a JSONL file (corpus_dir None:
+    the bundled corpus).
 
     Raises UsageError for a path that does not exist, InputError listing every problem
     (invalid JSON, schema violations, unknown doc_ids, spans that do not match the corpus
     text, a file name that is not its doc_id, a doc_id given twice)."""
     path = Path(path)
-    chunks: list[bytes] = []  # the bytes read, in order, for the set's hash
+    corpus = Path(corpus_dir) if corpus_dir is not None else None
     if path.is_dir():
-        items = _folder_items(path)
+        files = _folder_files(path)
+        if not files:
+            raise InputError([f"{path}: no annotation documents (<doc_id>.json) found "
+                              f"({what})"])
     elif path.is_file():
-        chunks.append(_read_bytes(path))
-        items = _jsonl_items(path, chunks[0])
+        files = [path]
     else:
         raise UsageError([f"{path}: no such file or folder ({what})"])
+    problems = check_files(files, corpus)
+    if problems:
+        raise InputError(problems)
+    chunks = [_read_bytes(f) for f in files]  # the bytes hashed are the bytes parsed
     docs: dict[str, AnnotationDocument] = {}
-    problems: list[str] = []
-    for source, raw, expected in items:
-        if expected is not None:
-            chunks.append(raw)
-        data, error = _parse(raw, source)
-        found = [error] if error else check_document(data, source, corpus)
-        if found:
-            problems += found
-            continue
-        doc_id = data["doc_id"]
-        if expected is not None and doc_id != expected:
-            problems.append(f"{source}: $.doc_id: expected {expected!r} (the file name), "
-                            f"found {doc_id!r}")
-        elif doc_id in docs:
-            problems.append(f"{source}: $.doc_id: {doc_id!r} is given twice")
+    for f, raw in zip(files, chunks, strict=True):
+        if path.is_dir():
+            data = [(str(f), _parse(raw))]
         else:
-            docs[doc_id] = AnnotationDocument.from_dict(data)
-    if not problems and not docs:
-        problems.append(f"{path}: no annotation documents found ({what}: a folder of "
-                        "<doc_id>.json files or a JSONL file)")
+            data = [(f"{f}:{n}", _parse(line)) for n, line in enumerate(raw.splitlines(), 1)
+                    if line.strip()]
+        for source, item in data:
+            doc_id = item["doc_id"]
+            if path.is_dir() and doc_id != f.stem:
+                problems.append(f"{source}:$.doc_id: expected {f.stem!r} (the file name), "
+                                f"found {doc_id!r}")
+            elif doc_id in docs:
+                problems.append(f"{source}:$.doc_id: {doc_id!r} is given twice")
+            else:
+                docs[doc_id] = AnnotationDocument.from_dict(item)
     if problems:
         raise InputError(problems)
     return DocumentSet(docs, digest(chunks), str(path))
 
 
-def read_gold(path: Path | str | None, corpus: Mapping[str, Document]) -> DocumentSet:
+def read_gold(path: Path | str | None, corpus_dir: Path | str | None = None) -> DocumentSet:
     """The gold set: `path`, or the bundled annotations when None."""
     from palmyra.paths import annotations_dir
 
-    return read_documents(annotations_dir() if path is None else path, corpus, what="gold")
+    return read_documents(annotations_dir() if path is None else path, corpus_dir, what="gold")

@@ -266,40 +266,50 @@ def match_overlaps(gold_spans: Sequence[Interval], pred_spans: Sequence[Interval
 
 
 def match_graph(edges: Iterable[tuple[int, int]], weight: Weight) -> list[tuple[int, int]]:
-    """Maximum-weight one-to-one pairing over an explicit set of candidate (gold, pred) edges,
-    solved per connected component."""
-    parent: dict[tuple[int, int], tuple[int, int]] = {}
-
-    def find(x: tuple[int, int]) -> tuple[int, int]:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    """Maximum-weight one-to-one pairing over an explicit set of candidate (gold, pred) edges
+    (`weight` None drops an edge), solved per connected component."""
     edge_list = sorted(set(edges))
+    if len({g for g, _ in edge_list}) == len(edge_list) == len({p for _, p in edge_list}):
+        return [(g, p) for g, p in edge_list if weight(g, p) is not None]  # one-to-one already
+    by_gold: dict[int, list[int]] = {}
+    by_pred: dict[int, list[int]] = {}
     for g, p in edge_list:
-        a, b = (0, g), (1, p)
-        parent.setdefault(a, a)
-        parent.setdefault(b, b)
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    components: dict[tuple[int, int], list[tuple[int, int]]] = {}
-    for g, p in edge_list:
-        components.setdefault(find((0, g)), []).append((g, p))
+        by_gold.setdefault(g, []).append(p)
+        by_pred.setdefault(p, []).append(g)
     pairs: list[tuple[int, int]] = []
-    for component in components.values():
-        if len(component) == 1:
-            g, p = component[0]
-            if weight(g, p) is not None:
-                pairs.append(component[0])
+    seen: set[int] = set()
+    for start in by_gold:
+        if start in seen:
             continue
-        golds = sorted({g for g, _ in component})
-        preds = sorted({p for _, p in component})
-        allowed = set(component)
-        rows = [[weight(g, p) if (g, p) in allowed else None for p in preds] for g in golds]
-        pairs.extend((golds[i], preds[j]) for i, j in assign(rows))
+        golds, preds, stack = {start}, set(), [start]  # the component of gold item `start`
+        while stack:
+            for p in by_gold[stack.pop()]:
+                if p not in preds:
+                    preds.add(p)
+                    for g in by_pred[p]:
+                        if g not in golds:
+                            golds.add(g)
+                            stack.append(g)
+        seen |= golds
+        g_list, p_list = sorted(golds), sorted(preds)
+        if len(g_list) == 1 or len(p_list) == 1:  # a star: its best edge is the answer
+            best = _best_edge([(g, p) for g in g_list for p in by_gold[g]], weight)
+            if best is not None:
+                pairs.append(best)
+            continue
+        rows = [[weight(g, p) if p in by_gold[g] else None for p in p_list] for g in g_list]
+        pairs.extend((g_list[i], p_list[j]) for i, j in assign(rows))
     return pairs
+
+
+def _best_edge(edges: list[tuple[int, int]], weight: Weight) -> tuple[int, int] | None:
+    """The edge of largest weight (the first in order among equals), None if none counts."""
+    best, best_w = None, None
+    for g, p in sorted(edges):
+        w = weight(g, p)
+        if w is not None and (best_w is None or w > best_w):
+            best, best_w = (g, p), w
+    return best
 
 
 # --- both stages ----------------------------------------------------------------------------

@@ -103,17 +103,24 @@ def total(counts: Iterable[Mapping[Key, Tally]]) -> Counts:
                 rows.append(t)
     out = Counts()
     for key, rows in by_key.items():
-        names = dict.fromkeys(CORE)
-        for t in rows:
-            names.update(dict.fromkeys(t))
-        row: Tally = {}
-        for name in names:
-            try:
-                row[name] = sum(map(itemgetter(name), rows), 0.0)
-            except KeyError:  # a field that some rows lack
-                row[name] = sum((t.get(name, 0.0) for t in rows), 0.0)
-        out.table[key] = row
+        out.table[key] = _sum_rows(rows)
     return out
+
+
+def _sum_rows(rows: list[Tally]) -> Tally:
+    """Field-wise sum of tallies; a field that some rows lack counts 0 there."""
+    first = rows[0]
+    if len(set(map(len, rows))) == 1:  # usually every row has the same fields
+        try:
+            row = {name: sum(map(itemgetter(name), rows), 0.0) for name in first}
+        except KeyError:
+            pass
+        else:
+            return {**dict.fromkeys(CORE, 0.0), **row}
+    names = dict.fromkeys(CORE)
+    for t in rows:
+        names.update(dict.fromkeys(t))
+    return {name: sum((t.get(name, 0.0) for t in rows), 0.0) for name in names}
 
 
 def prf(t: Tally) -> dict[str, float]:
@@ -160,8 +167,61 @@ def stack(units: Sequence[Mapping[Key, Tally]], keys: Sequence[Key]) -> np.ndarr
     return out
 
 
-def f1_array(sums: np.ndarray) -> np.ndarray:
-    """F1 of tallies summed over units: (..., keys, 4) -> (..., keys), as prf() does it."""
+class Stacked:
+    """Tallies of many units gathered by key as they arrive: the transpose of a list of
+    per-unit Counts. Summing (total) and stacking (array) then need no per-unit dictionary
+    look-ups, which dominate the cost for thousands of documents."""
+
+    def __init__(self) -> None:
+        self.n_units = 0
+        self.columns: dict[Key, tuple[list[int], list[Tally]]] = {}
+
+    def add(self, unit: int, counts: Mapping[Key, Tally]) -> None:
+        """Add rows of unit number `unit` (0, 1, ...); a unit may be added in parts."""
+        self.n_units = max(self.n_units, unit + 1)
+        columns = self.columns
+        for key, t in (counts.table if isinstance(counts, Counts) else counts).items():
+            column = columns.get(key)
+            if column is None:
+                columns[key] = ([unit], [t])
+            else:
+                column[0].append(unit)
+                column[1].append(t)
+
+    def total(self) -> Counts:
+        """The sum over units (rows of the same unit and key are added too)."""
+        return Counts({key: _sum_rows(rows) for key, (_, rows) in self.columns.items()})
+
+    def array(self, keys: Sequence[Key]) -> np.ndarray:
+        """Like stack(): units x keys x 4 (p_num, p_den, r_num, r_den), zeros where absent."""
+        import numpy as np
+
+        out = np.zeros((self.n_units, len(keys), 4))
+        for k, key in enumerate(keys):
+            column = self.columns.get(key)
+            if column is None:
+                continue
+            units, rows = column
+            idx = np.fromiter(units, dtype=np.intp, count=len(units))
+            for f, name in enumerate(CORE):
+                values = np.fromiter(map(itemgetter(name), rows), dtype=np.float64,
+                                     count=len(rows))
+                np.add.at(out[:, k, f], idx, values)
+        return out
+
+
+def _array(units: Sequence[Mapping[Key, Tally]] | Stacked, keys: Sequence[Key]) -> np.ndarray:
+    return units.array(keys) if isinstance(units, Stacked) else stack(units, keys)
+
+
+def _n_units(units: Sequence[Mapping[Key, Tally]] | Stacked) -> int:
+    return units.n_units if isinstance(units, Stacked) else len(units)
+
+
+def f1_array(sums: np.ndarray, empty: float = 0.0) -> np.ndarray:
+    """F1 of tallies summed over units: (..., keys, 4) -> (..., keys), as prf() does it.
+    `empty` is the value where both denominators are 0 (no gold, no prediction): 0 as in
+    prf(), or NaN to mark the score undefined."""
     import numpy as np
 
     def ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -169,19 +229,31 @@ def f1_array(sums: np.ndarray) -> np.ndarray:
 
     p = ratio(sums[..., 0], sums[..., 1])
     r = ratio(sums[..., 2], sums[..., 3])
-    return ratio(2 * p * r, p + r)
+    f = ratio(2 * p * r, p + r)
+    if empty != 0.0:
+        f[(sums[..., 1] == 0) & (sums[..., 3] == 0)] = empty
+    return f
 
 
 def metric_f1(f1: np.ndarray, groups: Sequence[Sequence[int]] | None) -> np.ndarray:
     """Scores of metrics that are means of key F1s (..., keys) -> (..., metrics).
 
     A plain metric is a group of one key; a derived one such as the CoNLL coreference F1 is
-    the mean of several (MUC, B-cubed, CEAF-e). groups=None: one metric per key."""
+    the mean of several (MUC, B-cubed, CEAF-e). An undefined (NaN) part counts 0, as in the
+    point estimate; the mean is undefined only when every part is. groups=None: one metric
+    per key."""
     import numpy as np
 
     if groups is None:
         return f1
-    return np.stack([f1[..., list(g)].mean(axis=-1) for g in groups], axis=-1)
+    if not groups:
+        return np.zeros((*f1.shape[:-1], 0))
+    out = []
+    for g in groups:
+        parts = f1[..., list(g)]
+        undefined = np.isnan(parts).all(axis=-1)
+        out.append(np.where(undefined, np.nan, np.nan_to_num(parts, nan=0.0).mean(axis=-1)))
+    return np.stack(out, axis=-1)
 
 
 # --- resampling --------------------------------------------------------------------------
@@ -220,11 +292,16 @@ def resampled_sums(data: np.ndarray, n: int = DEFAULT_RESAMPLES,
 
 
 def percentile_ci(samples: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile interval over the first axis (numpy's default linear interpolation)."""
+    """Percentile interval over the first axis (numpy's default linear interpolation).
+    NaN samples (undefined scores) are left out; a column of NaN gives NaN."""
+    import warnings
+
     import numpy as np
 
     tail = (1.0 - level) / 2 * 100
-    low, high = np.percentile(samples, [tail, 100 - tail], axis=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns give NaN
+        low, high = np.nanpercentile(samples, [tail, 100 - tail], axis=0)
     return low, high
 
 
@@ -234,29 +311,42 @@ def _check_unit(unit: str) -> None:
 
 
 def bootstrap_samples(data: np.ndarray, n: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED,
-                      groups: Sequence[Sequence[int]] | None = None) -> np.ndarray:
+                      groups: Sequence[Sequence[int]] | None = None,
+                      empty: float = 0.0) -> np.ndarray:
     """Metric scores of n bootstrap resamples of stacked tallies (units x keys x 4) ->
-    (n x metrics)."""
+    (n x metrics); `empty` is the score of a resample without gold or predicted items."""
     units, keys, _ = data.shape
     sums = resampled_sums(data.reshape(units, keys * 4), n, seed).reshape(n, keys, 4)
-    return metric_f1(f1_array(sums), groups)
+    return metric_f1(f1_array(sums, empty), groups)
 
 
-def bootstrap_ci(units: Sequence[Mapping[Key, Tally]], keys: Sequence[Key], *,
+def bootstrap_ci(units: Sequence[Mapping[Key, Tally]] | Stacked, keys: Sequence[Key], *,
                  n: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, level: float = 0.95,
                  groups: Sequence[Sequence[int]] | None = None,
-                 unit: str = "doc") -> list[tuple[float, float]]:
+                 unit: str = "doc") -> list[tuple[float, float] | None]:
     """95% percentile bootstrap intervals of F1, one per metric (per key when groups is None).
 
-    `units` holds one Counts per resampling unit: per document (unit="doc", what the scorers
-    produce) or per sentence (unit="sentence", for scorers that key their Counts per
-    sentence); the computation is the same, `unit` only names what was resampled."""
+    `units` holds one Counts per resampling unit (or a Stacked of them): per document
+    (unit="doc", what the scorers produce) or per sentence (unit="sentence", for scorers
+    that key their Counts per sentence); the computation is the same, `unit` only names what
+    was resampled.
+    A resample in which a metric has neither gold nor predicted items says nothing about it
+    and is left out of its interval; None when no resample has any."""
+    import numpy as np
+
     _check_unit(unit)
-    if n <= 0 or not units:
+    if n <= 0 or not _n_units(units):
         raise ValueError("a bootstrap needs at least one resample and one unit")
-    samples = bootstrap_samples(stack(units, keys), n, seed, groups)
+    samples = bootstrap_samples(_array(units, keys), n, seed, groups, empty=np.nan)
+    return _intervals(samples, level)
+
+
+def _intervals(samples: np.ndarray, level: float) -> list[tuple[float, float] | None]:
+    import numpy as np
+
     low, high = percentile_ci(samples, level)
-    return [(float(a), float(b)) for a, b in zip(low, high, strict=True)]
+    return [None if np.isnan(a) else (float(a), float(b))
+            for a, b in zip(low, high, strict=True)]
 
 
 # --- paired tests of two systems ---------------------------------------------------------
@@ -267,8 +357,8 @@ class PairedResult:
 
     score_a: list[float]
     score_b: list[float]
-    ci_a: list[tuple[float, float]] | None
-    ci_b: list[tuple[float, float]] | None
+    ci_a: list[tuple[float, float] | None] | None
+    ci_b: list[tuple[float, float] | None] | None
     p_bootstrap: list[float] | None
     p_randomization: list[float] | None
 
@@ -285,7 +375,8 @@ def paired_bootstrap(a: np.ndarray, b: np.ndarray, *, n: int = DEFAULT_RESAMPLES
     """Paired bootstrap (Koehn 2004) over stacked tallies of two systems on the same units.
 
     Every resample draws the same unit indices for both systems. Returns the resampled
-    scores of A and of B (n x metrics) and the p-values (metrics,):
+    scores of A and of B (n x metrics, NaN where a resample has no item: see bootstrap_ci)
+    and the p-values (metrics,), on scores where 0/0 reads 0:
       d = score(B) - score(A) on the full set, d_i the same on resample i,
       p = (c + 1) / (n + 1), c = #{i : d_i * sign(d) <= 0}
     i.e. the share of resamples in which B is not better than A when B is better (or the
@@ -297,14 +388,16 @@ def paired_bootstrap(a: np.ndarray, b: np.ndarray, *, n: int = DEFAULT_RESAMPLES
     units, keys, _ = a.shape
     both = np.concatenate([a.reshape(units, keys * 4), b.reshape(units, keys * 4)], axis=1)
     sums = resampled_sums(both, n, seed).reshape(n, 2, keys, 4)
-    scores = metric_f1(f1_array(sums), groups)  # n x 2 x metrics
+    scores = metric_f1(f1_array(sums), groups)  # n x 2 x metrics, 0/0 reads 0
     observed = (metric_f1(f1_array(b.sum(axis=0)), groups)
                 - metric_f1(f1_array(a.sum(axis=0)), groups))
     diffs = scores[:, 1] - scores[:, 0]
     sign = np.where(np.abs(observed) <= _TIE, 0.0, np.sign(observed))
     not_better = (diffs * sign <= _TIE) | (sign == 0)
     p = (not_better.sum(axis=0) + 1) / (n + 1)
-    return scores[:, 0], scores[:, 1], p
+    # For the intervals, as in bootstrap_ci: a resample without items is undefined (NaN).
+    defined = metric_f1(f1_array(sums, np.nan), groups)
+    return defined[:, 0], defined[:, 1], p
 
 
 def approximate_randomization(a: np.ndarray, b: np.ndarray, *, trials: int = DEFAULT_TRIALS,
@@ -338,28 +431,26 @@ def approximate_randomization(a: np.ndarray, b: np.ndarray, *, trials: int = DEF
     return (count + 1) / (trials + 1)
 
 
-def paired_tests(units_a: Sequence[Mapping[Key, Tally]], units_b: Sequence[Mapping[Key, Tally]],
-                 keys: Sequence[Key], *, bootstrap: int = DEFAULT_RESAMPLES,
+def paired_tests(units_a: Sequence[Mapping[Key, Tally]] | Stacked,
+                 units_b: Sequence[Mapping[Key, Tally]] | Stacked, keys: Sequence[Key], *,
+                 bootstrap: int = DEFAULT_RESAMPLES,
                  trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED, level: float = 0.95,
                  groups: Sequence[Sequence[int]] | None = None,
                  unit: str = "doc") -> PairedResult:
     """Scores of two systems on the same units, with intervals and paired p-values.
     bootstrap=0 skips the intervals and the paired bootstrap; trials=0 skips randomization."""
     _check_unit(unit)
-    if len(units_a) != len(units_b):
+    if _n_units(units_a) != _n_units(units_b):
         raise ValueError("paired tests need the same units for both systems")
-    a, b = stack(units_a, keys), stack(units_b, keys)
+    a, b = _array(units_a, keys), _array(units_b, keys)
     score_a = metric_f1(f1_array(a.sum(axis=0)), groups).tolist()
     score_b = metric_f1(f1_array(b.sum(axis=0)), groups).tolist()
     ci_a = ci_b = p_bs = p_ar = None
-    if bootstrap > 0 and len(units_a):
+    if bootstrap > 0 and len(a):
         samples_a, samples_b, p = paired_bootstrap(a, b, n=bootstrap, seed=seed, groups=groups)
-        ci_a = [(float(x), float(y)) for x, y in zip(*percentile_ci(samples_a, level),
-                                                     strict=True)]
-        ci_b = [(float(x), float(y)) for x, y in zip(*percentile_ci(samples_b, level),
-                                                     strict=True)]
+        ci_a, ci_b = _intervals(samples_a, level), _intervals(samples_b, level)
         p_bs = p.tolist()
-    if trials > 0 and len(units_a):
+    if trials > 0 and len(a):
         p_ar = approximate_randomization(a, b, trials=trials, seed=seed, groups=groups).tolist()
     return PairedResult(score_a, score_b, ci_a, ci_b, p_bs, p_ar)
 

@@ -54,7 +54,7 @@ _CLOSERS = frozenset("\"')]\u00bb\u2019\u201d")  # also the typographic closing 
 _OPENERS = frozenset("\"'([\u00ab\u2018\u201c")  # also the typographic opening quotes
 _ABBREVIATIONS = frozenset([
     "Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Gen", "Col", "Lt", "Capt", "Maj", "Sgt", "Cpl",
-    "Gov", "Sen", "Rep", "Rev", "Jr", "Sr", "Co", "Corp", "Inc", "Ltd", "No", "vs",
+    "Gov", "Sen", "Rep", "Rev", "Jr", "Sr", "Co", "Corp", "Inc", "Ltd", "vs",
     "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec",
 ])
 
@@ -253,10 +253,11 @@ def span_tokens(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
     for zone in _zones(doc):
         if zone.end <= start or zone.start >= end:
             continue
-        lo, hi = max(start, zone.start), min(end, zone.end)
+        zone_end = min(zone.end, len(text))
+        lo, hi = max(start, zone.start), min(end, zone_end)
         while lo > zone.start and not text[lo - 1].isspace():
             lo -= 1
-        while hi < zone.end and not text[hi].isspace():
+        while hi < zone_end and not text[hi].isspace():
             hi += 1
         starts, ends, _ = _scan(text, lo, hi)
         out.extend((s, e) for s, e in zip(starts, ends, strict=True) if s < end and e > start)
@@ -294,7 +295,8 @@ def mention_ranges(tok: Tokenization, spans: Iterable[Mention]
     adjustments made (reasons in `Conversion`). Ranges are returned in token order."""
     adjustments: list[tuple[Mention, str]] = []
     candidates: list[tuple[int, int, str, Mention]] = []
-    starts, ends = tok.starts, tok.ends
+    starts, ends, sentence_starts = tok.starts, tok.ends, tok.sentence_starts
+    n_sentences = len(sentence_starts)
     for mention in sorted(spans):
         start, end, label = mention
         i, j = bisect_right(ends, start), bisect_left(starts, end)
@@ -302,9 +304,9 @@ def mention_ranges(tok: Tokenization, spans: Iterable[Mention]
             adjustments.append((mention, "outside"))
             continue
         last = j - 1
-        k = tok.sentence_of(i)
-        if last >= tok.sentence_end(k):
-            last = tok.sentence_end(k) - 1
+        k = bisect_right(sentence_starts, i)  # the sentence after token i's
+        if k < n_sentences and last >= sentence_starts[k]:
+            last = sentence_starts[k] - 1
             adjustments.append((mention, "truncated"))
         if starts[i] < start or ends[last] > end:
             adjustments.append((mention, "extended"))

@@ -3,7 +3,7 @@
 Two passes over every document: the JSON Schema (schema/annotation.schema.json, or
 schema/clusters.schema.json for the registry), then the semantic checks a schema cannot
 express (offsets against the corpus text, references between items, the ontology's roles,
-clusters against the registry, zones). Every entry point returns a list of `Problem` and never
+clusters against the registry, zones). Every entry point returns its `Problem`s and never
 raises on bad data; nothing read is modified.
 
 Entry points:
@@ -12,6 +12,7 @@ Entry points:
                                 the registry (a file named clusters.json)
   validate_folder(path)         clusters.json + every *.json / *.jsonl of a folder
   validate_paths(paths)         any mix of files and folders -> Report (the CLI)
+  validate_corpus(corpus_dir)   the corpus itself: checksums, lengths, zones
 `Validator` holds the caches (corpus texts, zones) when many calls share one corpus.
 """
 
@@ -29,6 +30,7 @@ from typing import Any, Literal
 
 from jsonschema import Draft202012Validator
 
+from palmyra.annotations import LAYERS
 from palmyra.corpus import DOC_ID, CorpusError, Document, load_document
 from palmyra.ontology import Ontology, load_ontology
 from palmyra.paths import annotations_dir, corpus_dir, schema_dir
@@ -42,7 +44,6 @@ Severity = Literal["error", "warning"]
 PathPart = str | int
 REGISTRY_NAME = "clusters.json"
 MEMORY = "<memory>"
-LAYERS = ("entities", "events", "numbers", "attributions")
 
 
 @dataclass(frozen=True)
@@ -164,16 +165,8 @@ class _Sink:
         self.problems.append(Problem(self.file, path, message, severity, check, self.line))
 
     def where(self, parts: Iterable[PathPart]) -> tuple[str, int | None, str]:
-        """A place in this document, to be shown from another one by `show`."""
+        """A place in this document, as other documents point at it (see _show_where)."""
         return self.file, self.line, json_path(parts)
-
-    def show(self, where: tuple[str, int | None, str]) -> str:
-        """`file:line:path` for a place elsewhere; the JSON path alone in this document."""
-        file, line, path = where
-        if (file, line) == (self.file, self.line):
-            return path
-        loc = path if line is None else f"{line}:{path}"
-        return loc if file == MEMORY else f"{file}:{loc}"
 
 
 # --------------------------------------------------------------------------- schemas
@@ -346,7 +339,7 @@ def _load_json(text: str, sink: _Sink, what: str) -> tuple[bool, Any]:
         sink.add((), str(exc), "json")
         return False, None
     except RecursionError:
-        sink.add((), "not valid JSON here: nested too deeply", "json")
+        sink.add((), "cannot be read: nested too deeply", "json")
         return False, None
     if duplicates:
         _report_duplicate_keys(data, duplicates, sink)
@@ -412,35 +405,90 @@ class _Text:
     unannotated_before: list[int]  # how many of zones[:i] are not annotated
 
 
-class _Collection:
-    """Documents checked together (one folder, one JSONL file, or one file): the registry
-    their gold clusters resolve to, and cross-document state.
+Where = tuple[str, int | None, str]  # (file, JSONL line, JSON path) of an item
 
-    The registry is read when a gold document first needs it: a prediction next to an
-    annotation folder's clusters.json does not depend on it.
+
+def _show_where(here: _Sink, where: Where) -> str:
+    """`file:line:path` for a place elsewhere; the JSON path alone in the same document."""
+    file, line, path = where
+    if (file, line) == (here.file, here.line):
+        return path
+    loc = path if line is None else f"{line}:{path}"
+    return loc if file == MEMORY else f"{file}:{loc}"
+
+
+@dataclass
+class _Facts:
+    """What one document tells the checks that span documents.
+
+    Documents are checked one by one (in any process, in any order); the cross-document
+    checks then run over the facts in file order, so results never depend on how the work
+    was split.
     """
 
-    def __init__(self, registry: Callable[[], _Registry | None], registry_note: str) -> None:
-        self._load: Callable[[], _Registry | None] | None = registry
-        self._registry: _Registry | None = None
-        self.registry_note = registry_note  # why there is no registry, for gold documents
-        # cluster id -> (entity or event, type, where first seen)
-        self.clusters: dict[str, tuple[str, Any, tuple[str, int | None, str]]] = {}
-        self.doc_ids: dict[str, tuple[str, int | None, str]] = {}  # where first annotated
-        self.complete = True  # every document was read: "unused" registry entries are sure
+    sink: _Sink
+    doc_id: str | None = None
+    # predicted cluster uses, in document order: (cluster id, entity or event, type, item path)
+    clusters: list[tuple[str, str, str | None, tuple[PathPart, ...]]] = field(
+        default_factory=list)
+    used: set[str] = field(default_factory=set)  # registry ids used by a gold document
+    readable: bool = True  # False: the registry's use by this document is unknown
 
-    @property
-    def registry(self) -> _Registry | None:
+
+class _RegistryRef:
+    """The registry a group of documents resolves gold clusters to, read when a gold document
+    first needs it (a prediction beside a clusters.json does not depend on it)."""
+
+    def __init__(self, load: Callable[[], _Registry | None] | _Registry | None,
+                 note: str) -> None:
+        self._load = load if callable(load) else None
+        self._registry = None if callable(load) else load
+        self.note = note  # why there is no registry, for gold documents
+
+    def get(self) -> _Registry | None:
         if self._load is not None:
             self._registry, self._load = self._load(), None
         return self._registry
 
-    def child(self) -> _Collection:
-        """A collection of its own (a JSONL file) sharing this one's registry."""
-        return _Collection(lambda: self.registry, self.registry_note)
+
+def _problems(facts: list[_Facts]) -> list[Problem]:
+    return [p for fact in facts for p in fact.sink.problems]
+
+
+def _cross_document(facts: list[_Facts]) -> list[_Facts]:
+    """Checks over documents checked together (a folder's .json files, one JSONL file, one
+    file): each doc_id annotated once; the mentions of a predicted cluster agree in kind and
+    type, within and across documents. Problems go to each document's sink."""
+    doc_ids: dict[str, Where] = {}
+    clusters: dict[str, tuple[str, str | None, Where]] = {}
+    for fact in facts:
+        sink = fact.sink
+        if fact.doc_id is not None:
+            first = doc_ids.get(fact.doc_id)
+            if first is None:
+                doc_ids[fact.doc_id] = sink.where(("doc_id",))
+            else:
+                sink.add(("doc_id",), f"doc_id {fact.doc_id!r} is annotated twice (also at "
+                                      f"{_show_where(sink, first)})", "id")
+        for cid, kind, itype, parts in fact.clusters:
+            seen = clusters.get(cid)
+            if seen is None or (seen[0] == kind and seen[1] is None):
+                clusters[cid] = (kind, itype, sink.where(parts))
+            elif seen[0] != kind:
+                sink.add((*parts, "cluster"), f"cluster {cid!r} names {_article(seen[0])} at "
+                         f"{_show_where(sink, seen[2])}, so it cannot name {_article(kind)}",
+                         "cluster")
+            elif itype is not None and seen[1] is not None and itype != seen[1]:
+                sink.add((*parts, "type"), f"type {itype} disagrees with cluster {cid!r} "
+                         f"({seen[1]} at {_show_where(sink, seen[2])})", "cluster")
+    return facts
 
 
 # --------------------------------------------------------------------------- the validator
+
+
+# Below this many documents, a second process costs more than it saves.
+PARALLEL_MIN_DOCUMENTS = 400
 
 
 class Validator:
@@ -448,15 +496,19 @@ class Validator:
 
     Corpus texts and registries are read once per Validator and the schemas once per
     process; problems of a corpus file or a registry are reported once, by `take_pending`.
+    `jobs` > 1 checks the documents of large folders in that many processes.
     """
 
     def __init__(self, corpus: Path | str | None = None, *, schemas: Path | str | None = None,
-                 ontology: Ontology | None = None, accelerate: bool = True) -> None:
+                 ontology: Ontology | None = None, accelerate: bool = True,
+                 jobs: int = 1) -> None:
         self.corpus_dir = Path(corpus) if corpus is not None else corpus_dir()
         self.bundled_corpus = corpus is None
-        self.schemas = _schemas(Path(schemas) if schemas is not None else schema_dir())
+        self.schema_dir = Path(schemas) if schemas is not None else schema_dir()
+        self.schemas = _schemas(self.schema_dir)
         self.accelerate = accelerate
-        self.ontology = ontology or load_ontology()
+        self.jobs = jobs
+        self.ontology = ontology or load_ontology(self.schema_dir / "ontology.yaml")
         self.annotated = self.ontology.annotated_zones
         self.known_types = {"entity": frozenset(self.ontology.entity_types),
                             "event": frozenset(self.ontology.event_types)}
@@ -507,6 +559,19 @@ class Validator:
         before.append(count)
         return _Text(doc, [z.start for z in zones], before)
 
+    def corpus(self, doc_ids: Iterable[str] | None = None) -> list[Problem]:
+        """The problems of corpus documents (default: every <doc_id>.json of the folder)."""
+        if doc_ids is None:
+            doc_ids = sorted(p.stem for p in self.corpus_dir.glob("*.json"))
+        problems: list[Problem] = []
+        for doc_id in doc_ids:
+            _, why = self._text(doc_id)
+            found = self.take_pending()
+            if why is not None and not found:  # no file to blame: the corpus folder
+                found = [Problem(str(self.corpus_dir), "$", why, check="corpus")]
+            problems += found
+        return problems
+
     # ---- registries
 
     def _registry_at(self, path: Path) -> _Registry | None:
@@ -522,14 +587,14 @@ class Validator:
             self._pending.extend(sink.problems)
         return self._registries[key]
 
-    def _collection_for(self, folder: Path, registry: Any = None) -> _Collection:
-        """A collection for documents of `folder`: the registry given, else its clusters.json."""
+    def _registry_ref(self, folder: Path, registry: Any = None) -> _RegistryRef:
+        """The registry of documents in `folder`: the one given, else its clusters.json."""
         if registry is not None:
-            return _Collection(lambda: self._given_registry(registry), "the registry is unusable")
+            return _RegistryRef(lambda: self._given_registry(registry), "the registry is unusable")
         path = folder / REGISTRY_NAME
         if not path.is_file():
-            return _Collection(lambda: None, f"no {REGISTRY_NAME} in {folder}")
-        return _Collection(lambda: self._registry_at(path), f"{path} is unusable")
+            return _RegistryRef(None, f"no {REGISTRY_NAME} in {folder}")
+        return _RegistryRef(lambda: self._registry_at(path), f"{path} is unusable")
 
     def _given_registry(self, registry: Any) -> _Registry | None:
         if isinstance(registry, Mapping):
@@ -560,31 +625,31 @@ class Validator:
         Gold cluster ids resolve against `registry` (a parsed clusters.json or its path);
         with the bundled corpus the bundled registry is the default.
         """
-        sink = _Sink(file, line)
-        gold = isinstance(data, dict) and data.get("status") == "gold"
-        if gold and registry is None and self.bundled_corpus:
-            coll = self._collection_for(annotations_dir())
-        elif gold and registry is not None:
-            coll = self._collection_for(Path(), registry)
+        if registry is not None:
+            ref = self._registry_ref(Path(), registry)
+        elif self.bundled_corpus:
+            ref = self._registry_ref(annotations_dir())
         else:
-            coll = _Collection(lambda: None, "no cluster registry was given")
-        self._check_document(data, sink, coll, None)
-        return _sorted(sink.problems + self.take_pending())
+            ref = _RegistryRef(None, "no cluster registry was given")
+        facts = self._check_document(data, _Sink(file, line), ref, None)
+        return _sorted(_problems(_cross_document([facts])) + self.take_pending())
 
-    def _check_document(self, data: Any, sink: _Sink, coll: _Collection,
-                        expect_name: str | None) -> None:
+    def _check_document(self, data: Any, sink: _Sink, registry: _RegistryRef,
+                        expect_name: str | None) -> _Facts:
+        facts = _Facts(sink)
         if not isinstance(data, dict):
             sink.add((), "expected a JSON object (an annotation document), "
                          f"found {_kind(data)}", "json")
-            coll.complete = False
-            return
+            facts.readable = False
+            return facts
         fast = self.schemas.fast_document if self.accelerate else None
         try:
             bad_paths = _schema_problems(self.schemas.document, fast, data, sink)
         except RecursionError:
             sink.add((), "nested too deeply to check", "schema")
-            return
-        _DocumentChecks(self, data, sink, coll, bad_paths).run(expect_name)
+            return facts
+        _DocumentChecks(self, data, facts, registry, bad_paths).run(expect_name)
+        return facts
 
     # ---- files and folders
 
@@ -596,8 +661,7 @@ class Validator:
             return None
         return _decode(raw, sink)
 
-    def file(self, path: Path | str, *, registry: Any = None,
-             collection: _Collection | None = None) -> list[Problem]:
+    def file(self, path: Path | str, *, registry: Any = None) -> list[Problem]:
         """The problems of one file: a document (.json), documents (.jsonl, one per line)
         or the registry (clusters.json). A gold document must be named <doc_id>.json."""
         path = Path(path)
@@ -605,48 +669,43 @@ class Validator:
             self._registry_at(path)
             return self.take_pending()
         self.files_read.add(path.absolute())
-        if collection is None:
-            collection = self._collection_for(path.parent, registry)
-        if path.suffix == ".jsonl":
-            # The documents of one JSONL file are their own collection (doc_ids, clusters).
-            return self._jsonl_file(path, collection.child()) + self.take_pending()
-        return self._json_file(path, collection, in_folder=False) + self.take_pending()
+        facts = self._document_file(path, self._registry_ref(path.parent, registry), False)
+        return _problems(_cross_document(facts)) + self.take_pending()
 
-    def _json_file(self, path: Path, coll: _Collection, in_folder: bool) -> list[Problem]:
+    def _document_file(self, path: Path, registry: _RegistryRef,
+                       in_folder: bool) -> list[_Facts]:
+        """The facts (and problems) of each document of a .json or .jsonl file."""
+        if path.suffix == ".jsonl":
+            return self._jsonl_file(path, registry)
         sink = _Sink(str(path))
         text = self._read(path, sink)
-        if text is not None:
-            ok, data = _load_json(text, sink, "a JSON object (an annotation document)")
-            if ok:
-                gold = isinstance(data, dict) and data.get("status") == "gold"
-                self._check_document(data, sink, coll, path.name if in_folder or gold else None)
-                return sink.problems
-        coll.complete = False
-        return sink.problems
+        ok, data = _load_json(text, sink, "a JSON object (an annotation document)") \
+            if text is not None else (False, None)
+        if not ok:
+            return [_Facts(sink, readable=False)]
+        gold = isinstance(data, dict) and data.get("status") == "gold"
+        return [self._check_document(data, sink, registry,
+                                     path.name if in_folder or gold else None)]
 
-    def _jsonl_file(self, path: Path, coll: _Collection) -> list[Problem]:
+    def _jsonl_file(self, path: Path, registry: _RegistryRef) -> list[_Facts]:
         sink = _Sink(str(path))
         text = self._read(path, sink)
         if text is None:
-            coll.complete = False
-            return sink.problems
-        problems = sink.problems
-        lines = text.splitlines()
+            return [_Facts(sink, readable=False)]
+        lines = text.split("\n")  # not splitlines(): U+2028 may stand inside a JSON string
         if not any(line.strip() for line in lines):
             sink.add((), "empty: expected one JSON object (an annotation document) per line",
                      "json")
-            return problems
+            return [_Facts(sink)]
+        out = [_Facts(sink)]  # problems of the file as a whole (a byte order mark)
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue  # a blank line (the trailing newline) holds no document
             line_sink = _Sink(str(path), number)
             ok, data = _load_json(line, line_sink, "a JSON object (an annotation document)")
-            if ok:
-                self._check_document(data, line_sink, coll, None)
-            else:
-                coll.complete = False
-            problems.extend(line_sink.problems)
-        return problems
+            out.append(self._check_document(data, line_sink, registry, None) if ok
+                       else _Facts(line_sink, readable=False))
+        return out
 
     def folder(self, path: Path | str, *, allow_empty: bool = False) -> list[Problem]:
         """The problems of a folder: its clusters.json and *.json / *.jsonl documents (not
@@ -654,24 +713,51 @@ class Validator:
         path = Path(path)
         docs = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
                       and p.suffix in (".json", ".jsonl") and p.name != REGISTRY_NAME)
-        coll = self._collection_for(path)
-        coll.registry  # noqa: B018 - a folder's clusters.json is checked even if no gold uses it
+        ref = self._registry_ref(path)
+        registry = ref.get()  # a folder's clusters.json is checked even if no gold uses it
         problems = self.take_pending()
         if not docs and not allow_empty:
             problems.append(Problem(str(path), "$", "no annotation documents (*.json, *.jsonl) "
                                     "in this folder", check="folder"))
-        for doc in docs:
-            self.files_read.add(doc.absolute())
+        self.files_read.update(doc.absolute() for doc in docs)
+        results = self._map_files(docs, registry, ref.note)
+        # The folder's .json documents are checked together; a JSONL file on its own.
+        _cross_document([f for doc, facts, _ in results if doc.suffix == ".json" for f in facts])
+        reported: set[Problem] = set()  # a corpus file's problems, once (workers may repeat)
+        every: list[_Facts] = []
+        for doc, facts, pending in results:
+            every += facts
             if doc.suffix == ".jsonl":
-                own = coll.child()
-                problems += self._jsonl_file(doc, own)
-                coll.complete &= own.complete
-            else:
-                problems += self._json_file(doc, coll, in_folder=True)
-            problems += self.take_pending()
-        if coll.registry is not None and coll.complete:
-            self._folder_registries.append(coll.registry)
+                _cross_document(facts)
+            problems += _problems(facts) + [p for p in pending if p not in reported]
+            reported.update(pending)
+        if registry is not None:
+            for fact in every:
+                registry.used |= fact.used
+            if all(f.readable for f in every):
+                self._folder_registries.append(registry)
         return problems
+
+    def _map_files(self, docs: list[Path], registry: _Registry | None,
+                   note: str) -> list[tuple[Path, list[_Facts], list[Problem]]]:
+        """Check each file: (file, its documents' facts, corpus problems found meanwhile)."""
+        if self.jobs > 1 and len(docs) >= PARALLEL_MIN_DOCUMENTS:
+            from concurrent.futures import ProcessPoolExecutor
+            from concurrent.futures.process import BrokenProcessPool
+
+            size = -(-len(docs) // (self.jobs * 4))  # a few chunks per process balance load
+            chunks = [docs[i:i + size] for i in range(0, len(docs), size)]
+            settings = (str(self.corpus_dir) if not self.bundled_corpus else None,
+                        str(self.schema_dir), self.accelerate)
+            try:
+                with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+                    results = pool.map(_check_chunk, [(settings, registry, note, c)
+                                                      for c in chunks])
+                    return [item for chunk in results for item in chunk]
+            except (OSError, BrokenProcessPool):
+                pass  # no processes to be had here: check in this one
+        ref = _RegistryRef(registry, note)
+        return [(doc, self._document_file(doc, ref, True), self.take_pending()) for doc in docs]
 
     def unused_clusters(self) -> list[Problem]:
         """Warnings for registry entries that no gold document of the folders checked uses
@@ -680,6 +766,19 @@ class Validator:
         for registry in {id(r): r for r in self._folder_registries}.values():
             out += registry.unused()
         return out
+
+
+_worker: tuple[tuple, Validator] | None = None  # one Validator per worker process
+
+
+def _check_chunk(task: tuple) -> list[tuple[Path, list[_Facts], list[Problem]]]:
+    """In a worker process: check some files of a folder (see Validator._map_files)."""
+    global _worker
+    settings, registry, note, docs = task
+    if _worker is None or _worker[0] != settings:
+        corpus, schemas, accelerate = settings
+        _worker = (settings, Validator(corpus, schemas=schemas, accelerate=accelerate))
+    return _worker[1]._map_files(docs, registry, note)
 
 
 # --------------------------------------------------------------------------- corpus metadata
@@ -744,9 +843,10 @@ class _DocumentChecks:
     wrong type was already reported, and is skipped here rather than crashing.
     """
 
-    def __init__(self, v: Validator, data: dict, sink: _Sink, coll: _Collection,
+    def __init__(self, v: Validator, data: dict, facts: _Facts, registry: _RegistryRef,
                  bad_paths: set[str]) -> None:
-        self.v, self.data, self.sink, self.coll, self.bad_paths = v, data, sink, coll, bad_paths
+        self.v, self.data, self.facts, self.bad_paths = v, data, facts, bad_paths
+        self.sink, self.registry_ref = facts.sink, registry
         self.gold = data.get("status") == "gold"
         self.text: _Text | None = None
         self.ids: dict[str, tuple[str, tuple[PathPart, ...]]] = {}  # id -> (layer, path)
@@ -767,10 +867,11 @@ class _DocumentChecks:
     def run(self, expect_name: str | None) -> None:
         self.check_doc_id(expect_name)
         self.collect_ids()
-        if self.gold and self.coll.registry is None and any(
+        self.registry = self.registry_ref.get() if self.gold else None
+        if self.gold and self.registry is None and any(
                 "cluster" in item for name in ("entities", "events")
                 for _, item in self.layer(name)):
-            self.add((), f"gold cluster ids cannot be resolved: {self.coll.registry_note}",
+            self.add((), f"gold cluster ids cannot be resolved: {self.registry_ref.note}",
                      "cluster")
         self.check_entities()
         self.check_events()
@@ -791,12 +892,7 @@ class _DocumentChecks:
         if expect_name is not None and expect_name != f"{doc_id}.json":
             self.add(("doc_id",), f"file name {expect_name} does not match doc_id {doc_id!r} "
                                   f"(expected {doc_id}.json)", "file-name")
-        first = self.coll.doc_ids.get(doc_id)
-        if first is not None:
-            self.add(("doc_id",), f"doc_id {doc_id!r} is annotated twice (also at "
-                                  f"{self.sink.show(first)})", "id")
-        else:
-            self.coll.doc_ids[doc_id] = self.sink.where(("doc_id",))
+        self.facts.doc_id = doc_id
         self.text, why = self.v._text(doc_id)
         if why is not None:
             self.add(("doc_id",), why, "corpus")
@@ -946,7 +1042,7 @@ class _DocumentChecks:
             bounds = self.span(arg, here) if "start" in arg else None
             if mention is not None and bounds is not None:
                 theirs = (mention.get("start"), mention.get("end"))
-                if theirs != bounds:
+                if all(map(_is_int, theirs)) and theirs != bounds:
                     self.add(here, f"span {bounds[0]}-{bounds[1]} differs from mention "
                                    f"{arg['mention']!r} ({theirs[0]}-{theirs[1]})", "reference")
             key = (_hashable(role), _hashable(arg.get("mention")), bounds)
@@ -1026,29 +1122,17 @@ class _DocumentChecks:
             return
         if not isinstance(itype, str) or itype not in self.v.known_types[kind]:
             itype = None  # an unknown type was reported by the schema; compare no further
-        here = (*parts, "cluster")
-        registry = self.coll.registry
-        if self.gold:
-            if registry is not None:
-                self.registered(kind, cid, itype, registry, parts)
-            return
-        first = self.coll.clusters.get(cid)
-        if first is None or (first[0] == kind and first[1] is None):
-            self.coll.clusters[cid] = (kind, itype, self.sink.where(parts))
-        elif first[0] != kind:
-            self.add(here, f"cluster {cid!r} names {_article(first[0])} at "
-                           f"{self.sink.show(first[2])}, so it cannot name {_article(kind)}",
-                     "cluster")
-        elif itype is not None and first[1] is not None and itype != first[1]:
-            self.add((*parts, "type"), f"type {itype} disagrees with cluster {cid!r} "
-                                       f"({first[1]} at {self.sink.show(first[2])})", "cluster")
+        if not self.gold:  # predicted clusters agree among themselves: _cross_document
+            self.facts.clusters.append((cid, kind, itype, parts))
+        elif self.registry is not None:
+            self.registered(kind, cid, itype, self.registry, parts)
 
     def registered(self, kind: str, cid: str, itype: Any, registry: _Registry,
                    parts: tuple[PathPart, ...]) -> None:
         table, other = ((registry.entities, registry.events) if kind == "entity"
                         else (registry.events, registry.entities))
         if cid in table:
-            registry.used.add(cid)
+            self.facts.used.add(cid)
             rtype = table[cid][0]
             known = self.v.known_types[kind]
             if itype is not None and isinstance(rtype, str) and rtype in known and itype != rtype:
@@ -1103,17 +1187,24 @@ def validate_file(path: Path | str, *, corpus_dir: Path | str | None = None,
     return _sorted(Validator(corpus_dir).file(path, registry=registry))
 
 
-def validate_folder(path: Path | str, *, corpus_dir: Path | str | None = None) -> list[Problem]:
+def validate_folder(path: Path | str, *, corpus_dir: Path | str | None = None,
+                    jobs: int = 1) -> list[Problem]:
     """The problems of a folder of annotation documents and its clusters.json."""
-    validator = Validator(corpus_dir)
+    validator = Validator(corpus_dir, jobs=jobs)
     return _sorted(validator.folder(path) + validator.unused_clusters())
 
 
+def validate_corpus(corpus_dir: Path | str | None = None) -> list[Problem]:
+    """The problems of a corpus folder: each document's metadata against its text."""
+    return _sorted(Validator(corpus_dir).corpus())
+
+
 def validate_paths(paths: Iterable[Path | str], *, corpus_dir: Path | str | None = None,
-                   recursive: bool = False, accelerate: bool = True) -> Report:
+                   recursive: bool = False, accelerate: bool = True, jobs: int = 1) -> Report:
     """Files and folders, as the CLI takes them. With `recursive`, subfolders are checked as
-    folders of their own (an empty one is no problem there)."""
-    validator = Validator(corpus_dir, accelerate=accelerate)
+    folders of their own (an empty one is no problem there). `jobs` > 1 checks the documents
+    of a large folder in that many processes; the problems are the same."""
+    validator = Validator(corpus_dir, accelerate=accelerate, jobs=jobs)
     problems: list[Problem] = []
     for path in map(Path, paths):
         if not path.is_dir():
@@ -1137,5 +1228,5 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 
 
 __all__ = ["MEMORY", "REGISTRY_NAME", "Problem", "Report", "Validator", "accelerated",
-           "json_path", "validate_document", "validate_file", "validate_folder",
-           "validate_paths"]
+           "json_path", "validate_corpus", "validate_document", "validate_file",
+           "validate_folder", "validate_paths"]

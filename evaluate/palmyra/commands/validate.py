@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,6 +39,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-r", "--recursive", action="store_true",
                         help="also check subfolders, each as a folder of its own")
     parser.add_argument("--strict", action="store_true", help="exit 1 on warnings too")
+    parser.add_argument("-j", "--jobs", type=int, default=0, metavar="N",
+                        help="processes for large folders (default 0: one per CPU)")
     parser.set_defaults(run=run)
 
 
@@ -47,6 +50,13 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))  # the CPUs this process may use
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
 
 
 def _usage_error(message: str) -> int:
@@ -65,7 +75,10 @@ def run(args: argparse.Namespace) -> int:
     if args.corpus is not None and not Path(args.corpus).is_dir():
         return _usage_error(f"corpus folder not found: {args.corpus}")
     corpus = args.corpus if args.corpus is not None else _shown(corpus_dir())
-    report = validate_paths(paths, corpus_dir=corpus, recursive=args.recursive)
+    if args.jobs < 0:
+        return _usage_error(f"--jobs: expected 0 (one per CPU) or more, found {args.jobs}")
+    report = validate_paths(paths, corpus_dir=corpus, recursive=args.recursive,
+                            jobs=args.jobs or _cpus())
     _print(report.problems, args.format)
     print(_summary(report), file=sys.stderr)
     failed = report.errors or (args.strict and report.warnings)

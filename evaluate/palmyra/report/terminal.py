@@ -6,10 +6,8 @@ so the two never disagree. Scores are shown in percent with two decimals.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
-
-_P_SIGNIFICANT = 0.05
 
 
 def _pct(x: float | None) -> str:
@@ -55,19 +53,38 @@ def _group(mode: str) -> tuple[bool, str, bool]:
     return bare != mode, bare.split("_", 1)[0], mode.endswith("_nosingletons")
 
 
-def _layer_rows(layer: str, modes: Mapping[str, Mapping[str, Any]]) -> list[list[str] | None]:
+def _grouped(layer: str, modes: Mapping[str, Mapping[str, Any]],
+             row: Callable[[str, Mapping[str, Any]], list[str]]) -> list[list[str] | None]:
+    """One row per mode; for coreference a blank line between groups of modes."""
     rows: list[list[str] | None] = []
     previous = None
-    for mode, e in modes.items():
+    for mode, entry in modes.items():
         if layer == "coreference":
             group = _group(mode)
             if previous is not None and group != previous:
                 rows.append(None)
             previous = group
-        rows.append([mode, _pct(e["precision"]), _pct(e["recall"]), _pct(e["f1"]),
-                     _ci(e.get("ci95")), _ratio(e, "p_num", "p_den"),
-                     _ratio(e, "r_num", "r_den"), _count(e.get("ignored"))])
+        rows.append(row(mode, entry))
     return rows
+
+
+def _score_row(mode: str, e: Mapping[str, Any]) -> list[str]:
+    return [mode, _pct(e["precision"]), _pct(e["recall"]), _pct(e["f1"]), _ci(e.get("ci95")),
+            _ratio(e, "p_num", "p_den"), _ratio(e, "r_num", "r_den"), _count(e.get("ignored"))]
+
+
+def _p(p: float | None, significant: bool) -> str:
+    """A p-value as SacreBLEU prints it: '(p = 0.0010)*', the star when significant."""
+    if p is None:
+        return "-"
+    return f"(p = {p:.4f})" + ("*" if significant else "")
+
+
+def _comparison_row(mode: str, e: Mapping[str, Any]) -> list[str]:
+    return [mode, _pct(e["a"]["f1"]), _ci(e["a"]["ci95"]), _pct(e["b"]["f1"]),
+            _ci(e["b"]["ci95"]), f"{100 * e['difference']:+.2f}",
+            _p(e["paired_bootstrap_p"], e["significant"]["paired_bootstrap"]),
+            _p(e["randomization_p"], e["significant"]["randomization"])]
 
 
 def render_result(data: Mapping[str, Any]) -> str:
@@ -83,7 +100,7 @@ def render_result(data: Mapping[str, Any]) -> str:
                    + ", ".join(docs["not_in_gold"]))
     header = ["mode", "P", "R", "F1", "95% CI", "P num/den", "R num/den", "ignored"]
     for layer, modes in data["layers"].items():
-        out += ["", f"{layer} (scores in %)", table(header, _layer_rows(layer, modes)),
+        out += ["", f"{layer} (scores in %)", table(header, _grouped(layer, modes, _score_row)),
                 f"signature: {data['signatures'][layer]}"]
     for layer in data["not_predicted"]:
         out += ["", f"{layer}: not predicted (no prediction document has this layer); "
@@ -94,15 +111,9 @@ def render_result(data: Mapping[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _p(p: float | None) -> str:
-    if p is None:
-        return "-"
-    return f"(p = {p:.4f})" + ("*" if p < _P_SIGNIFICANT else "")
-
-
 def render_comparison(data: Mapping[str, Any]) -> str:
     """The comparison report from Comparison.to_dict(), p-values marked as SacreBLEU does:
-    '(p = 0.0010)*' when below 0.05."""
+    '(p = 0.0010)*' when below the significance level (policies.alpha, 0.05)."""
     systems = data["systems"]
     docs = data["documents"]
     out = [f"palmyra compare: A = {systems['a']}, B = {systems['b']}, "
@@ -118,12 +129,8 @@ def render_comparison(data: Mapping[str, Any]) -> str:
               f"paired bootstrap ({policies['resamples']})",
               f"randomization ({policies['trials']})"]
     for layer, modes in data["layers"].items():
-        rows = [[mode, _pct(e["a"]["f1"]), _ci(e["a"]["ci95"]), _pct(e["b"]["f1"]),
-                 _ci(e["b"]["ci95"]), f"{100 * e['difference']:+.2f}",
-                 _p(e["paired_bootstrap_p"]), _p(e["randomization_p"])]
-                for mode, e in modes.items()]
-        out += ["", f"{layer} (F1 in %)", table(header, rows)]
+        out += ["", f"{layer} (F1 in %)", table(header, _grouped(layer, modes, _comparison_row))]
     for layer in data["not_compared"]:
         out += ["", f"{layer}: not compared (not predicted by both systems)"]
-    out += ["", "* p < 0.05", f"signature: {data['signature']}"]
+    out += ["", f"* p < {policies['alpha']}", f"signature: {data['signature']}"]
     return "\n".join(out) + "\n"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from palmyra.corpus import Document
 from palmyra.stats import CORE, Counts, Tally
@@ -12,6 +13,7 @@ from palmyra.stats import CORE, Counts, Tally
 TOTAL = "*"
 
 ZoneFilter = Callable[[int], bool]
+T = TypeVar("T")
 
 
 def zone_filter(doc: Document) -> ZoneFilter:
@@ -36,15 +38,16 @@ def zone_filter(doc: Document) -> ZoneFilter:
     return keep
 
 
-def kept_predictions(doc: Document, items: list[tuple], start: int = 0) -> list[tuple]:
-    """The items (tuples whose element `start` is a start offset) that lie in annotated text.
-
-    The same policy as `zone_filter`, as one list comprehension for the hot paths.
-    """
+def kept_predictions(doc: Document, items: list[T], start: int | Callable[[T], int] = 0
+                     ) -> list[T]:
+    """The items that lie in annotated text, by their start offset: `item[start]` (an index
+    into a tuple) or `start(item)`. The policy of `zone_filter`, for the hot paths."""
     if not doc.zones:
         return items
     bounds, ok = _zone_table(doc)
-    return [x for x in items if ok[bisect_right(bounds, x[start])]]
+    if callable(start):
+        return [x for x in items if ok[bisect_right(bounds, start(x))]]
+    return [x for x in items if ok[bisect_right(bounds, x[start])]]  # type: ignore[index]
 
 
 def _zone_table(doc: Document) -> tuple[list[int], list[bool]]:
@@ -90,7 +93,7 @@ class Table:
             row[name] = row.get(name, 0.0) + value
 
     def tally(self, mode: str, gold_labels: Sequence[str | None],
-              pred_labels: Sequence[str | None], pairs: Iterable[tuple[int, int]],
+              pred_labels: Sequence[str | None], pairs: Sequence[tuple[int, int]],
               credit: Callable[[int, int], tuple[float, float]] | None = None,
               ignored: int | None = None) -> None:
         """Add one mode's rows: the total and one row per label.
@@ -98,36 +101,48 @@ class Table:
         Recall is counted on the gold item's label, precision on the predicted item's label.
         `credit(g, p)` gives the (precision, recall) credit of a pair (default 1 and 1).
         """
-        total = self.row(mode)
-        total["p_den"] += len(pred_labels)
-        total["r_den"] += len(gold_labels)
-        if ignored is not None:
-            total["ignored"] = total.get("ignored", 0.0) + ignored
-        for label, n in self._counter(gold_labels).items():
-            if label is not None:
-                self.row(mode, label)["r_den"] += n
-        for label, n in self._counter(pred_labels).items():
-            if label is not None:
-                self.row(mode, label)["p_den"] += n
+        gold_n = self._counter(gold_labels)
+        pred_n = self._counter(pred_labels)
+        p_num: dict[str | None, float] = {}
+        r_num: dict[str | None, float] = {}
         if credit is None:
-            pairs = list(pairs)
-            total["p_num"] += len(pairs)
-            total["r_num"] += len(pairs)
-            for label, n in Counter([gold_labels[g] for g, _ in pairs]).items():
-                if label is not None:
-                    self.row(mode, label)["r_num"] += n
-            for label, n in Counter([pred_labels[p] for _, p in pairs]).items():
-                if label is not None:
-                    self.row(mode, label)["p_num"] += n
-            return
-        for g, p in pairs:
-            pc, rc = credit(g, p)
-            total["p_num"] += pc
-            total["r_num"] += rc
-            if pred_labels[p] is not None:
-                self.row(mode, pred_labels[p])["p_num"] += pc
-            if gold_labels[g] is not None:
-                self.row(mode, gold_labels[g])["r_num"] += rc
+            for g, p in pairs:
+                label = gold_labels[g]
+                r_num[label] = r_num.get(label, 0.0) + 1.0
+                label = pred_labels[p]
+                p_num[label] = p_num.get(label, 0.0) + 1.0
+            p_total = r_total = float(len(pairs))
+        else:
+            p_total = r_total = 0.0
+            for g, p in pairs:
+                pc, rc = credit(g, p)
+                p_total += pc
+                r_total += rc
+                p_num[pred_labels[p]] = p_num.get(pred_labels[p], 0.0) + pc
+                r_num[gold_labels[g]] = r_num.get(gold_labels[g], 0.0) + rc
+        total = {"p_num": p_total, "p_den": float(len(pred_labels)), "r_num": r_total,
+                 "r_den": float(len(gold_labels))}
+        if ignored is not None:
+            total["ignored"] = float(ignored)
+        rows = self.rows
+        self._put((mode, TOTAL), total)
+        for label in gold_n.keys() | pred_n.keys():
+            if label is None:
+                continue
+            row = {"p_num": p_num.get(label, 0.0), "p_den": float(pred_n.get(label, 0)),
+                   "r_num": r_num.get(label, 0.0), "r_den": float(gold_n.get(label, 0))}
+            if (mode, label) in rows:
+                self._put((mode, label), row)
+            else:
+                rows[(mode, label)] = row
+
+    def _put(self, key: tuple[str, str], row: Tally) -> None:
+        old = self.rows.get(key)
+        if old is None:
+            self.rows[key] = row
+        else:
+            for name, value in row.items():
+                old[name] = old.get(name, 0.0) + value
 
     def _counter(self, labels: Sequence[str | None]) -> Counter:
         """Label counts, computed once per label list (the lists live as long as the Table)."""

@@ -1,7 +1,7 @@
 """Attributions (PARC 3.0 style): source, cue and content, alone, as triples, and nested.
 
 Cue and content may be several spans; every element is compared as the set of tokens it
-covers (palmyra.tokenize, all zones; a span covering no token stands for itself). A source
+covers (palmyra.tokenize; a span covering no token stands for itself). A source
 is either such a token set, an implicit source ("author", "unspecified": it matches the same
 implicit value only), or nothing (matches nothing stated).
 
@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 from palmyra.annotations import AnnotationDocument, Attribution, Span
 from palmyra.corpus import Document
-from palmyra.scoring._common import Table, zone_filter
+from palmyra.scoring._common import Table, kept_predictions
 from palmyra.spans import match_graph, match_keys
 from palmyra.stats import Counts
-from palmyra.tokenize import TokenIndex, document_tokens
+from palmyra.tokenize import span_tokens
 
 LAYER = "attributions"
 ELEMENTS = ("source", "cue", "content")
@@ -59,20 +59,17 @@ class _Attr:
         return (self.source, self.cue, self.content)
 
 
-def _tokens(index: TokenIndex, spans: Sequence[Span]) -> Element:
+def _tokens(doc: Document, spans: Sequence[Span]) -> Element:
     out: set[tuple[int, int]] = set()
     for s in spans:
-        i, j = index.covering(s.start, s.end)
-        if i < j:
-            out.update(zip(index.starts[i:j], index.ends[i:j], strict=True))
-        else:
-            out.add((s.start, s.end))
+        found = span_tokens(doc, s.start, s.end)
+        out.update(found or [(s.start, s.end)])
     return ("tokens", frozenset(out))
 
 
-def _source(index: TokenIndex, a: Attribution) -> Element:
+def _source(doc: Document, a: Attribution) -> Element:
     if a.source is not None:
-        return _tokens(index, [a.source.span])
+        return _tokens(doc, [a.source.span])
     if a.implicit_source is not None:
         return ("implicit", a.implicit_source)
     return ("none",)
@@ -82,10 +79,10 @@ def _order(e: Element) -> tuple:
     return (e[0], tuple(sorted(e[1])) if e[0] == "tokens" else e[1:])
 
 
-def _prepare(items: Sequence[Attribution], index: TokenIndex) -> list[_Attr]:
+def _prepare(items: Sequence[Attribution], doc: Document) -> list[_Attr]:
     """Attributions in canonical order (their elements, then their ancestors' elements),
     with parents resolved to indices."""
-    base = [(_source(index, a), _tokens(index, a.cue), _tokens(index, a.content)) for a in items]
+    base = [(_source(doc, a), _tokens(doc, a.cue), _tokens(doc, a.content)) for a in items]
     by_id = {a.id: k for k, a in enumerate(items) if a.id is not None}
 
     def lineage(k: int) -> tuple:
@@ -126,11 +123,9 @@ def _anchor(a: Attribution) -> int:
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
-    index = TokenIndex(document_tokens(doc))
-    keep = zone_filter(doc)
-    predicted = pred.layer(LAYER)
-    kept = [a for a in predicted if keep(_anchor(a))]
-    return _score(_prepare(gold.layer(LAYER), index), _prepare(kept, index),
+    predicted = list(pred.layer(LAYER))
+    kept = kept_predictions(doc, predicted, start=_anchor)
+    return _score(_prepare(gold.layer(LAYER), doc), _prepare(kept, doc),
                   len(predicted) - len(kept))
 
 

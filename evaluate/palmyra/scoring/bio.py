@@ -18,6 +18,7 @@ tags, so it is computed once per distinct (gold run, predicted run).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -26,7 +27,7 @@ from seqeval.scheme import IOB2, Entities
 
 from palmyra.annotations import AnnotationDocument
 from palmyra.corpus import Document
-from palmyra.scoring._common import TOTAL, Table, zone_filter
+from palmyra.scoring._common import TOTAL, kept_predictions
 from palmyra.scoring.entities import mentions
 from palmyra.stats import Counts
 from palmyra.tokenize import ADJUSTMENTS, Tokenization, annotated_zone_types, mention_ranges
@@ -41,9 +42,8 @@ RunCounts = tuple[tuple[str, str, int, int, int], ...]  # (mode, type, gold, pre
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
     tok = tokenization_of(doc, annotated_zone_types(doc))
-    keep = zone_filter(doc)
     predicted = mentions(pred)
-    kept = [m for m in predicted if keep(m[0])]
+    kept = kept_predictions(doc, predicted)
     g_ranges, g_adjusted = mention_ranges(tok, mentions(gold))
     p_ranges, p_adjusted = mention_ranges(tok, kept)
     extras = {"ignored": float(len(predicted) - len(kept))}
@@ -51,39 +51,63 @@ def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> 
         reasons = [r for _, r in adjusted]
         for reason in ADJUSTMENTS:
             extras[f"{side}_{reason}"] = float(reasons.count(reason))
-    return _tally(_runs_of_ranges(tok, g_ranges, p_ranges), extras)
+    runs = _runs_of_ranges(tok, g_ranges, p_ranges)
+    return _tally([_range_counts(g, p) for g, p in runs], extras)
 
 
-def _tags(ranges: list[tuple[int, int, str]], a: int, b: int) -> Run:
-    """The IOB2 tags of tokens a..b (inclusive) given the mention ranges inside them."""
-    tags = ["O"] * (b - a + 1)
-    for i, last, label in ranges:
-        tags[i - a] = f"B-{label}"
-        tags[i - a + 1:last - a + 1] = [f"I-{label}"] * (last - i)
-    return tuple(tags)
+Ranges = tuple[tuple[int, int, str], ...]  # (first, last, type) relative to a run's start
 
 
 def _runs_of_ranges(tok: Tokenization, gold: list[tuple[int, int, str]],
-                    pred: list[tuple[int, int, str]]) -> list[tuple[Run, Run]]:
-    """The (gold tags, predicted tags) of every maximal run of tokens, inside one sentence,
-    where gold or prediction is not O."""
+                    pred: list[tuple[int, int, str]]) -> list[tuple[Ranges, Ranges]]:
+    """Every maximal run of tokens, inside one sentence, where gold or prediction is not O,
+    as the mention ranges of each side relative to the run's first token."""
     marked = sorted([(i, last, 0, label) for i, last, label in gold]
                     + [(i, last, 1, label) for i, last, label in pred])
-    runs: list[tuple[Run, Run]] = []
+    sentence_starts = tok.sentence_starts
+    runs: list[tuple[Ranges, Ranges]] = []
     members: tuple[list, list] = ([], [])
     a = b = sentence = -1
     for i, last, side, label in marked:
-        k = tok.sentence_of(i)
+        k = bisect_right(sentence_starts, i)
         if i > b + 1 or k != sentence:
-            if members[0] or members[1]:
-                runs.append((_tags(members[0], a, b), _tags(members[1], a, b)))
+            if a >= 0:
+                runs.append((tuple(members[0]), tuple(members[1])))
             members = ([], [])
             a, b, sentence = i, last, k
-        members[side].append((i, last, label))
-        b = max(b, last)
-    if members[0] or members[1]:
-        runs.append((_tags(members[0], a, b), _tags(members[1], a, b)))
+        members[side].append((i - a, last - a, label))
+        if last > b:
+            b = last
+    if a >= 0:
+        runs.append((tuple(members[0]), tuple(members[1])))
     return runs
+
+
+def _tags(ranges: Ranges, length: int) -> Run:
+    tags = ["O"] * length
+    for i, last, label in ranges:
+        tags[i] = f"B-{label}"
+        tags[i + 1:last + 1] = [f"I-{label}"] * (last - i)
+    return tuple(tags)
+
+
+def _range_counts(gold: Ranges, pred: Ranges) -> RunCounts:
+    """seqeval's counts for a run given by its mention ranges (see _chunk_counts).
+
+    seqeval only compares types for equality, so the run is solved once per shape: types are
+    renamed T0, T1, ... in order of appearance, and the names put back in the counts.
+    """
+    names = list(dict.fromkeys(label for _, _, label in gold + pred))
+    alias = {label: f"T{k}" for k, label in enumerate(names)}
+    counts = _shape_counts(tuple((i, last, alias[label]) for i, last, label in gold),
+                           tuple((i, last, alias[label]) for i, last, label in pred))
+    return tuple((mode, names[int(label[1:])], g, p, tp) for mode, label, g, p, tp in counts)
+
+
+@lru_cache(maxsize=65536)
+def _shape_counts(gold: Ranges, pred: Ranges) -> RunCounts:
+    length = max(last for _, last, _ in gold + pred) + 1
+    return _chunk_counts(_tags(gold, length), _tags(pred, length))
 
 
 def _runs_of_tags(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
@@ -109,7 +133,7 @@ def _runs_of_tags(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
 
 
 @lru_cache(maxsize=65536)
-def _run_counts(gold: Run, pred: Run) -> RunCounts:
+def _chunk_counts(gold: Run, pred: Run) -> RunCounts:
     """seqeval's chunks of one run, counted per mode and type: (mode, type, gold, pred, tp)."""
     out: list[tuple[str, str, int, int, int]] = []
     extractors = (
@@ -126,20 +150,26 @@ def _run_counts(gold: Run, pred: Run) -> RunCounts:
     return tuple(out)
 
 
-def _tally(runs: list[tuple[Run, Run]], extras: dict[str, float] | None) -> Counts:
-    table = Table(LAYER)
+def _tally(counts: list[RunCounts], extras: dict[str, float] | None) -> Counts:
+    sums: dict[tuple[str, str], list[int]] = {}
+    for run in counts:
+        for mode, label, n_gold, n_pred, tp in run:
+            for key in ((mode, TOTAL), (mode, label)):
+                row = sums.get(key)
+                if row is None:
+                    sums[key] = [n_gold, n_pred, tp]
+                else:
+                    row[0] += n_gold
+                    row[1] += n_pred
+                    row[2] += tp
+    table: dict[tuple[str, str, str], dict[str, float]] = {}
     for mode in MODES:
-        total = table.row(mode, TOTAL)
-        for name, value in (extras or {}).items():
-            total[name] = total.get(name, 0.0) + value
-    for g, p in runs:
-        for mode, label, n_gold, n_pred, tp in _run_counts(g, p):
-            for row in (table.row(mode, TOTAL), table.row(mode, label)):
-                row["r_den"] += n_gold
-                row["p_den"] += n_pred
-                row["p_num"] += tp
-                row["r_num"] += tp
-    return table.counts()
+        table[(LAYER, mode, TOTAL)] = {"p_num": 0.0, "p_den": 0.0, "r_num": 0.0,
+                                       "r_den": 0.0, **(extras or {})}
+    for (mode, label), (n_gold, n_pred, tp) in sums.items():
+        row = table.setdefault((LAYER, mode, label), {})
+        row.update(p_num=float(tp), p_den=float(n_pred), r_num=float(tp), r_den=float(n_gold))
+    return Counts(table)
 
 
 def score_tags(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]],
@@ -150,4 +180,4 @@ def score_tags(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]],
     Raises ValueError when the numbers of sentences or of tags in a sentence differ, or
     (strict mode) when a tag is not an IOB2 tag.
     """
-    return _tally(_runs_of_tags(gold, pred), extras)
+    return _tally([_chunk_counts(g, p) for g, p in _runs_of_tags(gold, pred)], extras)

@@ -322,13 +322,18 @@ class Side:
         the annotated zones are dropped and counted in `ignored`. With `doc_id`, mentions
         are keyed (doc_id, start, end) for cross-document scoring."""
         keep = _zone_filter(doc)
+        known = self.cluster_of
         for item in items:
             span = item.trigger if isinstance(item, Event) else item.span
             if keep is not None and not keep(span.start):
                 self.ignored += 1
                 continue
-            self.add((span.start, span.end) if doc_id is None else (doc_id, span.start, span.end),
-                     item.cluster)
+            mention = (span.start, span.end) if doc_id is None else (doc_id, span.start,
+                                                                     span.end)
+            if mention in known:
+                self.add(mention, item.cluster)
+            else:
+                known[mention] = item.cluster
         return self
 
     def extra(self) -> dict[str, float]:
@@ -347,18 +352,20 @@ class Side:
 
     def labels(self) -> tuple[dict[Mention, int], list[int]]:
         """Each mention's cluster index, and the cluster sizes (partition() as indices)."""
-        index: dict[str, int] = {}
-        sizes: list[int] = []
+        index: dict[str | None, int] = {}
         label: dict[Mention, int] = {}
         for mention, cluster in self.cluster_of.items():
-            i = index.get(cluster) if cluster is not None else None
-            if i is None:
-                i = len(sizes)
-                sizes.append(0)
-                if cluster is not None:
-                    index[cluster] = i
-            sizes[i] += 1
-            label[mention] = i
+            if cluster is None:
+                label[mention] = -1 - len(label)  # its own cluster, numbered below
+            else:
+                label[mention] = index.setdefault(cluster, len(index))
+        sizes = [0] * len(index)
+        for mention, i in label.items():
+            if i < 0:
+                label[mention] = len(sizes)
+                sizes.append(1)
+            else:
+                sizes[i] += 1
         return label, sizes
 
 

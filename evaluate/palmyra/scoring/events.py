@@ -25,12 +25,19 @@ argument_classification* by role, realis by the gold realis.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from palmyra.annotations import AnnotationDocument, Argument, Entity
+from palmyra.annotations import AnnotationDocument, Argument
 from palmyra.corpus import Document
-from palmyra.scoring._common import TOTAL, Table, zone_filter
-from palmyra.spans import Interval, align, match_graph, match_keys, overlap
+from palmyra.scoring._common import Table, kept_predictions
+from palmyra.spans import (
+    Interval,
+    match_graph,
+    match_keys,
+    overlap,
+    overlap_clusters,
+    solve_clusters,
+)
 from palmyra.stats import Counts
 
 LAYER = "events"
@@ -41,100 +48,93 @@ ARGUMENT_BASE = ("argument_identification", "argument_classification",
 ARGUMENT_MODES = ARGUMENT_BASE + tuple(f"{m}_coref" for m in ARGUMENT_BASE)
 MODES = (*TRIGGER_MODES, "realis", *ARGUMENT_MODES)
 
+NO_SPAN: Interval = (-1, -1)  # an argument whose mention id names no mention: never matches
 
-@dataclass(frozen=True)
-class _Arg:
+
+class _Arg(NamedTuple):
     trigger: Interval
     type: str
     role: str
-    span: Interval | None          # None: a mention id that names no mention
+    span: Interval
     accepted: tuple[Interval, ...]  # gold only: the spans of its entity cluster
 
 
-@dataclass(frozen=True)
-class _Event:
+class _Event(NamedTuple):
     trigger: Interval
     type: str
     realis: str
     args: tuple[_Arg, ...]
 
 
-def _span(e: Entity) -> Interval:
-    return (e.span.start, e.span.end)
-
-
 class _Mentions:
-    """The entity mentions of one document: by id, and (gold) the spans of each cluster."""
+    """The entity mentions of one document: spans by id, and the spans of each cluster."""
 
-    def __init__(self, doc: AnnotationDocument):
+    def __init__(self, doc: AnnotationDocument, gold: bool):
         entities = doc.layer("entities")
-        self.by_id = {e.id: e for e in entities if e.id is not None}
+        self.by_id = {e.id: ((e.span.start, e.span.end), e.cluster)
+                      for e in entities if e.id is not None}
         self.clusters_at: dict[Interval, set[str]] = {}
         self.cluster_spans: dict[str, set[Interval]] = {}
+        if not gold:
+            return  # a prediction's arguments need spans only
         for e in entities:
             if e.cluster is not None:
-                self.clusters_at.setdefault(_span(e), set()).add(e.cluster)
-                self.cluster_spans.setdefault(e.cluster, set()).add(_span(e))
+                span = (e.span.start, e.span.end)
+                self.clusters_at.setdefault(span, set()).add(e.cluster)
+                self.cluster_spans.setdefault(e.cluster, set()).add(span)
 
-    def span(self, arg: Argument) -> Interval | None:
+    def resolve(self, arg: Argument, gold: bool) -> tuple[Interval, tuple[Interval, ...]]:
+        """The argument's span, and (gold) the spans that a prediction may have to match it:
+        the spans of every mention of its entity cluster, its own included."""
+        known = self.by_id.get(arg.mention) if arg.mention is not None else None
         if arg.span is not None:
-            return (arg.span.start, arg.span.end)
-        mention = self.by_id.get(arg.mention) if arg.mention is not None else None
-        return _span(mention) if mention is not None else None
-
-    def accepted(self, arg: Argument, span: Interval | None) -> tuple[Interval, ...]:
-        """The spans a predicted argument may have to match this gold argument."""
-        if span is None:
-            return ()
-        mention = self.by_id.get(arg.mention) if arg.mention is not None else None
-        if mention is not None and mention.cluster is not None:
-            clusters = {mention.cluster}
+            span = (arg.span.start, arg.span.end)
+        elif known is not None:
+            span = known[0]
+        else:
+            return NO_SPAN, ()
+        if not gold:
+            return span, ()
+        if known is not None and known[1] is not None:
+            clusters: set[str] = {known[1]}
         else:
             clusters = self.clusters_at.get(span, set())
-        spans = {span}
+        if not clusters:
+            return span, (span,)
+        accepted = {span}
         for cluster in clusters:
-            spans |= self.cluster_spans[cluster]
-        return tuple(sorted(spans))
+            accepted |= self.cluster_spans[cluster]
+        return span, tuple(sorted(accepted))
 
 
 def _events(doc: AnnotationDocument, gold: bool) -> list[_Event]:
-    mentions = _Mentions(doc)
+    """The events of a document in canonical order (arguments sorted inside each)."""
+    mentions = _Mentions(doc, gold)
     out = []
     for ev in doc.layer(LAYER):
         trigger = (ev.trigger.start, ev.trigger.end)
-        args = []
-        for a in ev.arguments:
-            span = mentions.span(a)
-            accepted = mentions.accepted(a, span) if gold else ()
-            args.append(_Arg(trigger, ev.type, a.role, span, accepted))
-        args.sort(key=_arg_order)
+        args = sorted(_Arg(trigger, ev.type, a.role, *mentions.resolve(a, gold))
+                      for a in ev.arguments)
         out.append(_Event(trigger, ev.type, ev.realis or "", tuple(args)))
-    out.sort(key=lambda e: (e.trigger, e.type, e.realis, [_arg_order(a) for a in e.args]))
+    out.sort()
     return out
 
 
-def _arg_order(a: _Arg) -> tuple:
-    return (a.trigger, a.type, a.role, a.span or (-1, -1), a.accepted)
-
-
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
-    keep = zone_filter(doc)
     gold_events = _events(gold, gold=True)
     predicted = _events(pred, gold=False)
-    pred_events = []
-    ignored_args = 0
-    for ev in predicted:
-        if not keep(ev.trigger[0]):
-            ignored_args += len(ev.args)
-            continue
-        args = tuple(a for a in ev.args if a.span is None or keep(a.span[0]))
-        ignored_args += len(ev.args) - len(args)
-        pred_events.append(_Event(ev.trigger, ev.type, ev.realis, args))
+    pred_events = kept_predictions(doc, predicted, start=lambda e: e.trigger[0])
+    ignored_args = sum(len(ev.args) for ev in predicted) - sum(len(ev.args)
+                                                               for ev in pred_events)
     table = Table(LAYER)
     _score_triggers(table, gold_events, pred_events, len(predicted) - len(pred_events))
-    gold_args = sorted((a for ev in gold_events for a in ev.args), key=_arg_order)
-    pred_args = sorted((a for ev in pred_events for a in ev.args), key=_arg_order)
-    _score_arguments(table, gold_args, pred_args, ignored_args)
+    gold_args = sorted(a for ev in gold_events for a in ev.args)
+    pred_args = sorted(a for ev in pred_events for a in ev.args)
+    kept_args = [a for a in pred_args if a.span == NO_SPAN] + kept_predictions(
+        doc, [a for a in pred_args if a.span != NO_SPAN], start=lambda a: a.span[0])
+    kept_args.sort()
+    ignored_args += len(pred_args) - len(kept_args)
+    _score_arguments(table, gold_args, kept_args, ignored_args)
     return table.counts()
 
 
@@ -142,76 +142,84 @@ def _score_triggers(table: Table, gold: Sequence[_Event], pred: Sequence[_Event]
                     ignored: int) -> None:
     gspans = [e.trigger for e in gold]
     pspans = [e.trigger for e in pred]
-    gtyped = [(e.trigger, e.type) for e in gold]
-    ptyped = [(e.trigger, e.type) for e in pred]
+    glabels = [e.type for e in gold]
+    plabels = [e.type for e in pred]
 
     def same_type(g: int, p: int) -> int:
-        return int(gold[g].type == pred[p].type)
+        return int(glabels[g] == plabels[p])
 
     def same_realis(g: int, p: int) -> int:
         return int(gold[g].realis == pred[p].realis)
 
-    def ov(g: int, p: int) -> int:
-        return overlap(gspans[g], pspans[p])
-
     def by_type(g: int, p: int) -> tuple[int, ...]:
         return (same_type(g, p), same_realis(g, p))
 
-    def typed_overlap(g: int, p: int) -> tuple[int, ...] | None:
-        return (1, ov(g, p), same_realis(g, p)) if same_type(g, p) else None
+    def rest(pairs: list[tuple[int, int]], weight: Callable) -> list[tuple[int, int]]:
+        """Pairs of overlapping triggers among the items `pairs` left over."""
+        used_g = {g for g, _ in pairs}
+        used_p = {p for _, p in pairs}
+        clusters = overlap_clusters(gspans, pspans,
+                                    [g for g in range(len(gold)) if g not in used_g],
+                                    [p for p in range(len(pred)) if p not in used_p])
+        return solve_clusters(clusters, weight, gspans, pspans)
 
-    alignments = {
-        "trigger_identification": align(gspans, pspans, tie=by_type),
-        "trigger_classification": align(gtyped, ptyped, tie=lambda g, p: (same_realis(g, p),)),
-        "trigger_identification_overlap": align(
-            gspans, pspans, tie=by_type, gold_spans=gspans, pred_spans=pspans,
-            weight=lambda g, p: (1, ov(g, p), *by_type(g, p))),
-        "trigger_classification_overlap": align(
-            gtyped, ptyped, tie=lambda g, p: (same_realis(g, p),), gold_spans=gspans,
-            pred_spans=pspans, weight=typed_overlap),
+    identified = match_keys(gspans, pspans, tie=by_type)
+    classified = match_keys([(e.trigger, e.type) for e in gold],
+                            [(e.trigger, e.type) for e in pred],
+                            tie=lambda g, p: (same_realis(g, p),))
+    pairs = {
+        "trigger_identification": identified,
+        "trigger_classification": classified,
+        "trigger_identification_overlap": identified + rest(identified, lambda g, p: (
+            1, overlap(gspans[g], pspans[p]), *by_type(g, p))),
+        "trigger_classification_overlap": classified + rest(classified, lambda g, p: (
+            1, overlap(gspans[g], pspans[p]), same_realis(g, p)) if same_type(g, p) else None),
     }
-    glabels = [e.type for e in gold]
-    plabels = [e.type for e in pred]
-    for mode, alignment in alignments.items():
-        table.tally(mode, glabels, plabels, alignment.pairs, ignored=ignored)
-    total = table.row("realis", TOTAL)
-    total["ignored"] = total.get("ignored", 0.0) + ignored
-    for g, p in alignments["trigger_identification"].pairs:
-        agree = float(gold[g].realis == pred[p].realis)
-        for label in (TOTAL, gold[g].realis or None):
-            table.add("realis", label, p_num=agree, r_num=agree, p_den=1.0, r_den=1.0)
-
-
-_KEYS: dict[str, Callable[[_Arg, Interval], Hashable]] = {
-    "argument_identification": lambda a, s: (a.type, s),
-    "argument_classification": lambda a, s: (a.type, s, a.role),
-    "argument_identification_attached": lambda a, s: (a.trigger, a.type, s),
-    "argument_classification_attached": lambda a, s: (a.trigger, a.type, s, a.role),
-}
+    for mode, found in pairs.items():
+        table.tally(mode, glabels, plabels, found, ignored=ignored)
+    # realis: agreement on the pairs of trigger identification, by the gold realis.
+    pair_labels = [gold[g].realis or None for g, _ in identified]
+    agreeing = [(k, k) for k, (g, p) in enumerate(identified) if same_realis(g, p)]
+    table.tally("realis", pair_labels, pair_labels, agreeing, ignored=ignored)
 
 
 def _score_arguments(table: Table, gold: Sequence[_Arg], pred: Sequence[_Arg],
                      ignored: int) -> None:
-    for mode, key in _KEYS.items():
-        labels: Callable[[_Arg], str] = (
-            (lambda a: a.role) if "classification" in mode else (lambda a: a.type))
-        glabels = [labels(a) for a in gold]
-        plabels = [labels(a) for a in pred]
-        pkeys = [key(a, a.span) if a.span is not None else None for a in pred]
-        exact = match_keys([key(a, a.span) if a.span is not None else None for a in gold], pkeys)
-        table.tally(mode, glabels, plabels, exact, ignored=ignored)
-        table.tally(f"{mode}_coref", glabels, plabels, _coref_pairs(gold, pred, key, pkeys),
+    g_trigger, g_type, g_role, g_span, _ = zip(*gold, strict=True) if gold else ((),) * 5
+    p_trigger, p_type, p_role, p_span, _ = zip(*pred, strict=True) if pred else ((),) * 5
+    # What must agree besides the span, per mode (zip builds the tuples in C).
+    contexts = {
+        "argument_identification": (g_type, p_type),
+        "argument_classification": (list(zip(g_type, g_role, strict=True)),
+                                    list(zip(p_type, p_role, strict=True))),
+        "argument_identification_attached": (list(zip(g_trigger, g_type, strict=True)),
+                                             list(zip(p_trigger, p_type, strict=True))),
+        "argument_classification_attached": (list(zip(g_trigger, g_type, g_role, strict=True)),
+                                             list(zip(p_trigger, p_type, p_role, strict=True))),
+    }
+    # Coreference-aware candidates: the gold arguments whose cluster has the predicted span.
+    by_span: dict[Interval, list[int]] = {}
+    for g, a in enumerate(gold):
+        for span in a.accepted:
+            by_span.setdefault(span, []).append(g)
+    candidates = [(p, by_span[span]) for p, span in enumerate(p_span) if span in by_span]
+
+    def prefer_own_span(g: int, p: int) -> tuple[int, int]:
+        return (1, int(g_span[g] == p_span[p]))
+
+    for mode, (g_ctx, p_ctx) in contexts.items():
+        glabels, plabels = (g_role, p_role) if "classification" in mode else (g_type, p_type)
+        g_keys = _keys(g_ctx, g_span)
+        p_keys = _keys(p_ctx, p_span)
+        table.tally(mode, glabels, plabels, match_keys(g_keys, p_keys), ignored=ignored)
+        edges = [(g, p) for p, golds in candidates for g in golds if g_ctx[g] == p_ctx[p]]
+        table.tally(f"{mode}_coref", glabels, plabels, match_graph(edges, prefer_own_span),
                     ignored=ignored)
 
 
-def _coref_pairs(gold: Sequence[_Arg], pred: Sequence[_Arg],
-                 key: Callable[[_Arg, Interval], Hashable], pkeys: Sequence[Hashable]
-                 ) -> list[tuple[int, int]]:
-    """One-to-one pairs where the predicted span is a mention of the gold argument's cluster:
-    the most pairs, then the most predictions on the gold argument's own span."""
-    index: dict[Hashable, list[int]] = {}
-    for g, a in enumerate(gold):
-        for span in a.accepted:
-            index.setdefault(key(a, span), []).append(g)
-    edges = [(g, p) for p, k in enumerate(pkeys) if k is not None for g in index.get(k, ())]
-    return match_graph(edges, lambda g, p: (1, int(gold[g].span == pred[p].span)))
+def _keys(contexts: Sequence[Hashable], spans: Sequence[Interval]) -> list[Hashable]:
+    """(context, span) per argument; None (never matches) for an unresolved argument."""
+    keys: list[Hashable] = list(zip(contexts, spans, strict=True))
+    if NO_SPAN in spans:
+        keys = [None if s == NO_SPAN else k for k, s in zip(keys, spans, strict=True)]
+    return keys

@@ -1,0 +1,233 @@
+"""Matching primitives (palmyra.spans) and the tokenizer (palmyra.tokenize)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+
+import pytest
+
+from palmyra.corpus import Document, Zone, load_corpus
+from palmyra.spans import (
+    align,
+    align_spans,
+    assign,
+    match_graph,
+    match_keys,
+    match_overlaps,
+    overlap,
+)
+from palmyra.tokenize import (
+    TOKENIZER,
+    mention_ranges,
+    sentences,
+    span_tokens,
+    to_iob2,
+    tokenization,
+    tokenize,
+    tokens_document,
+)
+
+# --- assignment -----------------------------------------------------------------------------
+
+
+def _brute_force(weights: list[list[int | None]]) -> int:
+    """The best total weight of a one-to-one matching, by enumeration."""
+    n, m = len(weights), len(weights[0])
+    best = 0
+    for k in range(min(n, m) + 1):
+        for rows in itertools.combinations(range(n), k):
+            for cols in itertools.permutations(range(m), k):
+                if all(weights[r][c] is not None for r, c in zip(rows, cols, strict=True)):
+                    best = max(best, sum(weights[r][c] for r, c in zip(rows, cols,  # type: ignore[misc]
+                                                                        strict=True)))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_assign_finds_the_maximum_weight_matching(seed: int) -> None:
+    rng = random.Random(seed)
+    n, m = rng.randint(1, 5), rng.randint(1, 5)
+    weights = [[rng.choice([None, None, 1, 2, 3, 7]) for _ in range(m)] for _ in range(n)]
+    pairs = assign([[None if w is None else (w,) for w in row] for row in weights])
+    assert len({r for r, _ in pairs}) == len(pairs) == len({c for _, c in pairs})
+    assert all(weights[r][c] is not None for r, c in pairs)
+    assert sum(weights[r][c] for r, c in pairs) == _brute_force(weights)  # type: ignore[misc]
+
+
+def test_assign_weights_are_lexicographic() -> None:
+    # One edge of first-element weight 1 beats any number of edges of (0, big).
+    weights = [[(1, 0), (0, 100)], [(0, 100), None]]
+    assert assign(weights) == [(0, 0)]
+    # Equal first elements: the second decides.
+    assert assign([[(1, 2), (1, 5)]]) == [(0, 1)]
+
+
+def test_assign_rectangular_and_empty() -> None:
+    assert assign([]) == []
+    assert assign([[None, None]]) == []
+    assert assign([[(1,)], [(2,)], [(3,)]]) == [(2, 0)]
+
+
+# --- exact keys, overlaps, graphs -----------------------------------------------------------
+
+
+def test_match_keys_is_a_multiset_intersection() -> None:
+    assert match_keys(["a", "b", "c"], ["c", "a", "x"]) == [(0, 1), (2, 0)]
+    # Repeated keys: as many pairs as the smaller multiplicity.
+    assert len(match_keys(["a", "a", "a"], ["a", "a"])) == 2
+    # None never matches.
+    assert match_keys([None, "a"], [None, "a"]) == [(1, 1)]
+
+
+def test_match_keys_tie_break_inside_a_group() -> None:
+    gold = [((0, 5), "PER"), ((0, 5), "ORG")]
+    pred = [((0, 5), "ORG")]
+    pairs = match_keys([k for k, _ in gold], [k for k, _ in pred],
+                       tie=lambda g, p: (int(gold[g][1] == pred[p][1]),))
+    assert pairs == [(1, 0)]
+
+
+def test_overlap() -> None:
+    assert overlap((0, 5), (5, 9)) == 0
+    assert overlap((0, 5), (4, 9)) == 1
+    assert overlap((2, 3), (0, 9)) == 1
+
+
+def test_identical_spans_are_paired_before_overlaps() -> None:
+    # gold [0,5) and [6,12); predictions [3,8) (overlaps both) and [0,5) (identical to the
+    # first): the identical pair is made, then [3,8) pairs with [6,12).
+    for pred in ([(3, 8), (0, 5)], [(0, 5), (3, 8)]):
+        alignment = align_spans([(0, 5), (6, 12)], pred, overlapping=True)
+        got = {((0, 5), (6, 12))[g]: pred[p] for g, p in alignment.pairs}
+        assert got == {(0, 5): (0, 5), (6, 12): (3, 8)}
+        assert alignment.gold_unmatched == alignment.pred_unmatched == ()
+
+
+def test_overlap_stage_maximizes_pairs_then_overlap() -> None:
+    gold = [(0, 10), (10, 20)]
+    pred = [(5, 15)]  # overlaps both by 5: a tie, broken by the given order
+    assert align_spans(gold, pred, overlapping=True).pairs == ((0, 0),)
+    pred = [(8, 15)]  # overlaps the second more
+    assert align_spans(gold, pred, overlapping=True).pairs == ((1, 0),)
+    # A chain that joins non-overlapping items: [0,4) [3,8) [7,12) with [1,2) and [9,10).
+    pairs = match_overlaps([(0, 4), (7, 12)], [(1, 2), (3, 8), (9, 10)], [0, 1], [0, 1, 2],
+                           lambda g, p: (1,))
+    assert len(pairs) == 2
+
+
+def test_align_exact_only_without_weight() -> None:
+    alignment = align([(0, 5), (6, 9)], [(0, 4), (6, 9)])
+    assert alignment.pairs == ((1, 1),)
+    assert alignment.gold_unmatched == (0,)
+    assert alignment.pred_unmatched == (0,)
+
+
+def test_match_graph_one_to_one() -> None:
+    # Two predictions both fit gold 0; only one may take it; prediction 1 also fits gold 1.
+    edges = [(0, 0), (0, 1), (1, 1)]
+    assert sorted(match_graph(edges, lambda g, p: (1,))) == [(0, 0), (1, 1)]
+    # A star: the heaviest edge wins.
+    assert match_graph([(0, 0), (0, 1), (0, 2)], lambda g, p: (1, p == 2)) == [(0, 2)]
+    assert match_graph([], lambda g, p: (1,)) == []
+
+
+# --- tokenizer ------------------------------------------------------------------------------
+
+
+def test_tokenize_rules() -> None:
+    text = ("Syria's U.S. 2,000-year-old al-Ma'ani it\u2019s rebels' 1.5km 4,000. "
+            "O'Brien \u201cquoted\u201d")
+    assert [t.text for t in tokenize(text)] == [
+        "Syria", "'s", "U.S.", "2,000-year-old", "al-Ma'ani", "it", "\u2019s", "rebels", "'",
+        "1.5", "km", "4,000", ".", "O'Brien", "\u201c", "quoted", "\u201d"]
+    for t in tokenize(text):
+        assert text[t.start:t.end] == t.text
+
+
+def _doc(text: str, zones: list[tuple[str, int, int]] | None = None) -> Document:
+    return Document("d", text, {}, tuple(Zone(*z) for z in zones or []))
+
+
+def test_sentences_split_on_line_breaks_and_sentence_ends() -> None:
+    text = 'Mr. Smith said "No." Then he left!\nA new line. U.S. troops. 3 died? yes'
+    got = [" ".join(t.text for t in s.tokens) for s in sentences(_doc(text))]
+    assert got == ['Mr . Smith said " No . "', "Then he left !", "A new line .",
+                   "U.S. troops .", "3 died ? yes"]
+
+
+def test_zones_are_token_and_sentence_boundaries() -> None:
+    text = "media captionParts of the city"
+    doc = _doc(text, [("boilerplate", 0, 13), ("caption", 13, len(text))])
+    (only,) = sentences(doc)  # the boilerplate zone is not annotated
+    assert only.zone == "caption"
+    assert [t.text for t in only.tokens] == ["Parts", "of", "the", "city"]
+    everything = tokenization(doc)
+    assert everything.texts == ["media", "caption", "Parts", "of", "the", "city"]
+
+
+def test_span_tokens_equal_the_whole_tokenization() -> None:
+    rng = random.Random(3)
+    for doc in load_corpus().values():
+        tok = tokenization(doc)
+        for _ in range(200):
+            start = rng.randrange(len(doc.text))
+            end = min(len(doc.text), start + rng.randint(1, 60))
+            i, j = tok.covering(start, end)
+            assert span_tokens(doc, start, end) == list(zip(tok.starts[i:j], tok.ends[i:j],
+                                                            strict=True))
+
+
+def test_corpus_tokens_reproduce_the_text() -> None:
+    for doc in load_corpus().values():
+        tok = tokenization(doc)
+        assert all(doc.text[s:e] == t for s, e, t in zip(tok.starts, tok.ends, tok.texts,
+                                                         strict=True))
+        assert all(not t.isspace() for t in tok.texts)
+
+
+def test_tokens_document_is_json_ready() -> None:
+    text = "Skip\n\nIS fighters retook Palmyra. The army fled."
+    doc = _doc(text, [("boilerplate", 0, 6), ("body", 6, len(text))])
+    data = json.loads(json.dumps(tokens_document(doc)))
+    assert data["tokenizer"] == TOKENIZER
+    assert data["text_sha256"] == doc.sha256
+    assert [s["zone"] for s in data["sentences"]] == ["body", "body"]
+    first = data["sentences"][0]
+    assert (first["start"], first["end"]) == (6, 33)
+    assert first["tokens"][0] == {"start": 6, "end": 8, "text": "IS"}
+
+
+# --- IOB2 conversion -------------------------------------------------------------------------
+
+
+def test_to_iob2_extends_truncates_drops_and_reports() -> None:
+    text = "Islamic State fighters retook Palmyra on Sunday. The army fled."
+    doc = _doc(text)
+    tok = tokenization(doc)
+
+    def at(surface: str, label: str) -> tuple[int, int, str]:
+        start = text.index(surface)
+        return (start, start + len(surface), label)
+
+    mentions = [at("Islamic State", "ORG"), at("Islamic State fighters", "PER"),
+                at("Palmyr", "GPE"), at("Sunday. The", "LOC"), (len(text), len(text) + 3, "X")]
+    conversion = to_iob2(tok, mentions)
+    assert conversion.tags == [
+        ["B-PER", "I-PER", "I-PER", "O", "B-GPE", "O", "B-LOC", "I-LOC"],  # "Sunday ."
+        ["O", "O", "O", "O"]]
+    assert sorted(r for _, r in conversion.adjustments) == [
+        "extended", "nested", "outside", "truncated"]
+    assert conversion.count("nested") == 1
+    # The ranges behind the tags, in token order.
+    kept, _ = mention_ranges(tok, mentions)
+    assert kept == [(0, 2, "PER"), (4, 4, "GPE"), (6, 7, "LOC")]
+
+
+def test_to_iob2_equal_length_overlaps_keep_the_earlier() -> None:
+    text = "a b c d"
+    tok = tokenization(_doc(text))
+    conversion = to_iob2(tok, [(2, 5, "Y"), (0, 3, "X")])  # "b c" and "a b"
+    assert conversion.tags == [["B-X", "I-X", "O", "O"]]
+    assert conversion.adjustments == [((2, 5, "Y"), "nested")]
