@@ -32,7 +32,7 @@ def checkout(tmp_path: Path) -> Path:
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
-    files = sorted((root / "data").rglob("*.jsonl")) + [root / "README.md"]
+    files = [*sorted((root / "data").rglob("*.jsonl")), root / "README.md"]
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in files}
 
 

@@ -5,6 +5,7 @@ the checkout (README front matter + data/), holds exactly the gold, and equals
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,10 +19,12 @@ from datasets.utils.metadata import MetadataConfigs
 from huggingface_hub import DatasetCardData
 
 import palmyra
-from palmyra.hf import CONFIGS, SPLIT, features
+import palmyra.corpus
+from palmyra.hf import CONFIGS, SPLIT
 from palmyra.hf.card import replace_front_matter, size_category, split_front_matter
-from palmyra.hf.features import iob2_labels
+from palmyra.hf.features import features, iob2_labels
 from palmyra.ontology import load_ontology
+from palmyra.tokenize import to_iob2, tokenization
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ("entities", "events", "numbers", "attributions")
@@ -251,3 +254,22 @@ def test_replace_front_matter_keeps_the_body():
 def test_size_category():
     assert [size_category(n) for n in (0, 999, 1000, 99_999, 2_000_000)] == \
         ["n<1K", "n<1K", "1K<n<10K", "10K<n<100K", "n>1M"]
+
+
+def test_docs_figures_match_the_data(hub):
+    docs = (ROOT / "docs" / "datasets.md").read_text(encoding="utf-8")
+    table = docs.split("<!-- hf:rows -->")[1].split("<!-- /hf:rows -->")[0]
+    rows = dict(re.findall(r"^\| (\w+)(?: \(default\))? \| (\d+) \|", table, re.M))
+    assert {config: int(n) for config, n in rows.items()} == \
+        {config: hub[config].num_rows for config in CONFIGS}
+    layers = [r["layer"] for r in hub["coreference"]]
+    assert f"({layers.count('entities')} entity, {layers.count('events')} event)" in docs
+    zones = load_ontology().annotated_zones
+    reasons: list[str] = []
+    for doc_id, gold in GOLD.items():
+        doc = palmyra.corpus.load_document(doc_id)
+        mentions = [(e["start"], e["end"], e["type"]) for e in gold["entities"]]
+        reasons += [r for _, r in to_iob2(tokenization(doc, zones), mentions).adjustments]
+    n = sum(len(d["entities"]) for d in GOLD.values())
+    assert f"{reasons.count('nested')} of the {n}\nmentions lie inside" in docs
+    assert f"({reasons.count('extended')} mentions, such as" in docs

@@ -179,6 +179,9 @@ MALFORMED: list[tuple[str, bytes | Callable[[dict], None], str]] = [
      "$.numbers[0].event: no event with id 'ev9' in this document"),
     ("source-mention-unknown", _set("attributions.1.source.mention", "m50"),
      "$.attributions[1].source.mention: no entity with id 'm50' in this document"),
+    ("source-mention-outside", _set("attributions.1.source.mention", "m6"),
+     "$.attributions[1].source.mention: mention 'm6' (550-563) lies outside the source span "
+     "514-535; expected a mention inside it"),
     ("parent-unknown", _set("attributions.1.parent", "a9"),
      "$.attributions[1].parent: no attribution with id 'a9' in this document"),
     ("parent-cycle", _set("attributions.2.parent", "a2"),

@@ -14,7 +14,7 @@ import sys
 
 from palmyra import __version__
 
-COMMANDS = ("validate", "evaluate", "compare", "agreement", "build")
+COMMANDS = ("validate", "evaluate", "compare", "agreement", "build", "convert")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -45,7 +45,7 @@ class Document:
         return zone is not None and zone.type in zone_types
 
 
-DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+DOC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
 
 
 class CorpusError(Exception):
@@ -82,7 +82,7 @@ def load_corpus(directory: Path | str | None = None) -> dict[str, Document]:
 
 def load_document(doc_id: str, directory: Path | str | None = None) -> Document:
     directory = Path(directory) if directory is not None else corpus_dir()
-    if not DOC_ID.match(doc_id) or ".." in doc_id:
+    if not DOC_ID.fullmatch(doc_id) or ".." in doc_id:
         raise CorpusError(f"invalid doc_id {doc_id!r}: expected letters, digits, '_', '.', '-'")
     meta_path = directory / f"{doc_id}.json"
     if not meta_path.is_file():

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from palmyra.annotations import AnnotationDocument, dumps
+from palmyra.corpus import Document
 
 CLUSTERS_FILE = "clusters.json"
 
@@ -128,16 +129,32 @@ def _folder_files(folder: Path) -> list[Path]:
                   if p.is_file() and p.name != CLUSTERS_FILE and not p.name.startswith("."))
 
 
-def read_documents(path: Path | str, corpus_dir: Path | str | None = None, *,
+def _corpus_folder(corpus: Path | str | Mapping[str, Document] | None) -> Path | None:
+    """The corpus folder to validate against (None: the bundled corpus). A corpus given as
+    loaded documents is accepted when it is the bundled corpus, text for text: the
+    validator reads texts from a folder."""
+    if not isinstance(corpus, Mapping):
+        return Path(corpus) if corpus is not None else None
+    from palmyra.corpus import load_corpus
+
+    bundled = {d: doc.sha256 for d, doc in load_corpus().items()}
+    if {d: doc.sha256 for d, doc in corpus.items()} != bundled:
+        raise UsageError(["documents read from files are validated against a corpus folder: "
+                          "give the corpus as a folder"])
+    return None
+
+
+def read_documents(path: Path | str,
+                   corpus_dir: Path | str | Mapping[str, Document] | None = None, *,
                    what: str = "predictions") -> DocumentSet:
-    """Read and check a folder of `<doc_id>.json` files or a JSONL file (corpus_dir None:
-    the bundled corpus).
+    """Read and check a folder of `<doc_id>.json` files or a JSONL file against a corpus
+    folder (None: the bundled corpus; the bundled corpus loaded as documents also works).
 
     Raises UsageError for a path that does not exist, InputError listing every problem
     (invalid JSON, schema violations, unknown doc_ids, spans that do not match the corpus
     text, a file name that is not its doc_id, a doc_id given twice)."""
     path = Path(path)
-    corpus = Path(corpus_dir) if corpus_dir is not None else None
+    corpus = _corpus_folder(corpus_dir)
     if path.is_dir():
         files = _folder_files(path)
         if not files:

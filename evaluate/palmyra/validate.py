@@ -240,7 +240,11 @@ def _describe(error: Any) -> Iterator[tuple[tuple[PathPart, ...], str]]:
     elif keyword == "const":
         yield parts, f"expected {_show(value)}, found {_show(inst)}"
     elif keyword == "pattern":
-        yield parts, f"expected a string matching {value}, found {_show(inst)}"
+        # The schema ends patterns with (?![\s\S]) because `$` also matches before a final
+        # newline in Python; readers know the anchor as `$`.
+        end = "(?![\\s\\S])"
+        shown = value[: -len(end)] + "$" if value.endswith(end) else value
+        yield parts, f"expected a string matching {shown}, found {_show(inst)}"
     elif keyword == "minimum":
         yield parts, f"expected a number >= {value}, found {_show(inst)}"
     elif keyword == "minLength":
@@ -958,6 +962,18 @@ class _DocumentChecks:
             self.zone(corpus, start, end, parts)
         return start, end
 
+    def source_holds(self, bounds: tuple[int, int], mention: dict, ref: str,
+                     parts: tuple[PathPart, ...]) -> None:
+        """A source span is a whole noun phrase (PARC); the mention it links to is its head,
+        so it lies inside the span ("The UK-based Syrian Observatory for Human Rights")."""
+        inner = (mention.get("start"), mention.get("end"))
+        if not all(type(x) is int for x in inner):
+            return
+        if not (bounds[0] <= inner[0] and inner[1] <= bounds[1]):
+            self.add(parts, f"mention {ref!r} ({inner[0]}-{inner[1]}) lies outside the source "
+                            f"span {bounds[0]}-{bounds[1]}; expected a mention inside it",
+                     "reference")
+
     def flagged(self, parts: tuple[PathPart, ...]) -> bool:
         return any(json_path((*parts, key)) in self.bad_paths for key in ("start", "end", "text"))
 
@@ -1076,8 +1092,11 @@ class _DocumentChecks:
             parts = ("attributions", i)
             source = att.get("source")
             if isinstance(source, dict):
-                self.span(source, (*parts, "source"))
-                self.resolve(source.get("mention"), "entities", (*parts, "source", "mention"))
+                bounds = self.span(source, (*parts, "source"))
+                here = (*parts, "source", "mention")
+                mention = self.resolve(source.get("mention"), "entities", here)
+                if mention is not None and bounds is not None:
+                    self.source_holds(bounds, mention, source["mention"], here)
             spans: dict[str, list] = {}
             for key in ("cue", "content"):
                 seq = att.get(key)

@@ -107,14 +107,18 @@ def attribute_values() -> dict[str, tuple[str, ...]]:
             "hedged": ("true", "false"), "implicit_source": tuple(raw["implicit_sources"])}
 
 
-def check_attribute(kind: str, name: str, value: str) -> str | None:
-    """Why attribute `name` = `value` cannot be on a node of `kind` (None when it can)."""
+def check_attribute(kind: str, name: str, value: str,
+                    shown: Mapping[str, str] | None = None) -> str | None:
+    """Why attribute `name` = `value` cannot be on a node of `kind` (None when it can).
+    `shown` maps field names to the input format's attribute names, for the message."""
+    shown = shown or {}
     if name not in ATTRIBUTES.get(kind, ()):
-        allowed = ", ".join(ATTRIBUTES.get(kind, ())) or "none"
-        return f"{name} does not apply to {_article(KIND_NAMES[kind])} (attributes: {allowed})"
+        allowed = ", ".join(shown.get(a, a) for a in ATTRIBUTES.get(kind, ())) or "none"
+        return (f"{shown.get(name, name)} does not apply to {article(KIND_NAMES[kind])} "
+                f"(attributes: {allowed})")
     values = attribute_values()[name]
     if value not in values:
-        return f"{name}: expected one of {', '.join(values)}, found {value!r}"
+        return f"{shown.get(name, name)}: expected one of {', '.join(values)}, found {value!r}"
     return None
 
 
@@ -122,7 +126,7 @@ def check_field(kind: str, name: str, value: Any) -> str | None:
     """Why note field `name` = `value` cannot be on a node of `kind` (None when it can)."""
     if name not in NOTE_FIELDS.get(kind, ()):
         allowed = ", ".join(NOTE_FIELDS.get(kind, ())) or "none"
-        return (f"unknown note field {name!r} for {_article(KIND_NAMES[kind])} "
+        return (f"unknown note field {name!r} for {article(KIND_NAMES[kind])} "
                 f"(fields: {allowed})")
     if name in NUMERIC_FIELDS:
         ok = value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
@@ -134,7 +138,7 @@ def check_field(kind: str, name: str, value: Any) -> str | None:
     return None if isinstance(value, str) else f"{name}: expected a string, found {_show(value)}"
 
 
-def _article(noun: str) -> str:
+def article(noun: str) -> str:
     return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
 
@@ -306,8 +310,23 @@ class Imported:
         return f"{self.origins[best]} ({path})" if best else path
 
     def canonical(self) -> dict:
-        """The document as palmyra writes it (valid documents only)."""
-        return AnnotationDocument.from_dict(self.document).to_dict()
+        """The document in palmyra's key order (valid documents only).
+
+        Events keep their `arguments` list even when it is empty, as the gold writes it
+        (AnnotationDocument.to_dict drops an empty list)."""
+        out = AnnotationDocument.from_dict(self.document).to_dict()
+        for event in out.get("events", []):
+            items = list(event.items())
+            if "arguments" not in event:
+                at = next(i for i, (k, _) in enumerate(items) if k in _AFTER_ARGUMENTS) \
+                    if any(k in _AFTER_ARGUMENTS for k in event) else len(items)
+                items.insert(at, ("arguments", []))
+                event.clear()
+                event.update(items)
+        return out
+
+
+_AFTER_ARGUMENTS = ("time", "cluster", "note")  # the event keys that follow `arguments`
 
 
 META_FIELDS = ("schema_version", "status", "annotator", "notes")
@@ -411,12 +430,12 @@ class _Assembler:
         else:
             expected = LINKS.get((source.kind, edge.label))
         if expected is None:
-            self.add(edge.where, f"{edge.name} cannot start at {_article(KIND_NAMES[source.kind])}"
+            self.add(edge.where, f"{edge.name} cannot start at {article(KIND_NAMES[source.kind])}"
                                  f" ({source.key})")
         elif target.kind not in expected:
-            want = " or ".join(_article(KIND_NAMES[k]) for k in expected)
+            want = " or ".join(article(KIND_NAMES[k]) for k in expected)
             self.add(edge.where, f"{edge.name} from {source.key} must point to {want}, found "
-                                 f"{_article(KIND_NAMES[target.kind])} ({target.key})")
+                                 f"{article(KIND_NAMES[target.kind])} ({target.key})")
         else:
             self.out[source.key].append(edge)
             self.into[target.key].append(edge)
@@ -713,6 +732,6 @@ def read_documents(path: Path | str, corpus_dir: Path | str | None = None
 
 
 __all__ = ["ATTRIBUTES", "FORMATS", "KIND_LABELS", "NOTE_FIELDS", "Edge", "FormatError",
-           "Graph", "Imported", "Node", "assemble", "attribute_values", "check_attribute",
-           "check_field", "check_imported", "check_meta", "document_meta", "graph_of",
-           "read_documents", "split_spans"]
+           "Graph", "Imported", "Node", "article", "assemble", "attribute_values",
+           "check_attribute", "check_field", "check_imported", "check_meta", "document_meta",
+           "graph_of", "read_documents", "split_spans"]

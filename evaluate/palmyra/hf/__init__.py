@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from palmyra.hf.features import CONFIGS, DEFAULT_CONFIG, SPLIT, features
+from palmyra.hf.features import CONFIGS, DEFAULT_CONFIG, SPLIT
 from palmyra.hf.rows import BuildError, config_rows, read_gold
 from palmyra.paths import data_root
 
@@ -46,5 +46,5 @@ def load_dataset(config: str = DEFAULT_CONFIG, split: str | None = None
     return dataset if split is not None else DatasetDict({SPLIT: dataset})
 
 
-__all__ = ["CONFIGS", "DEFAULT_CONFIG", "SPLIT", "BuildError", "config_rows", "features",
-           "load_dataset", "read_gold"]
+__all__ = ["CONFIGS", "DEFAULT_CONFIG", "SPLIT", "BuildError", "config_rows", "load_dataset",
+           "read_gold"]

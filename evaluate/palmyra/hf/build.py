@@ -91,8 +91,9 @@ def _stray(root: Path, expected: Iterable[str]) -> list[str]:
 
 
 def _first_difference(old: str, new: str) -> int:
-    """The 1-based number of the first line that differs."""
-    pairs = zip_longest(old.splitlines(keepends=True), new.splitlines(keepends=True))
+    """The 1-based number of the first line that differs (lines end at "\n" only, as JSON
+    Lines readers split them; str.splitlines would also break at U+2028 inside a string)."""
+    pairs = zip_longest(old.split("\n"), new.split("\n"))
     return next(n for n, (a, b) in enumerate(pairs, 1) if a != b)
 
 

@@ -91,6 +91,7 @@ def _tags(ranges: Ranges, length: int) -> Run:
     return tuple(tags)
 
 
+@lru_cache(maxsize=65536)
 def _range_counts(gold: Ranges, pred: Ranges) -> RunCounts:
     """seqeval's counts for a run given by its mention ranges (see _chunk_counts).
 
