@@ -13,7 +13,6 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from palmyra.annotations import AnnotationDocument, dumps
 from palmyra.corpus import Document
@@ -110,9 +109,13 @@ def check_files(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[s
 
 # --- reading sets ------------------------------------------------------------------------
 
-def _parse(raw: bytes) -> Any:
-    """A document that check_file accepted."""
-    return json.loads(raw.decode("utf-8"))
+def _parse(raw: bytes, source: str) -> AnnotationDocument:
+    """A document that check_files accepted (read again: a file that changed in between is
+    reported, not a traceback)."""
+    try:
+        return AnnotationDocument.from_dict(json.loads(raw.decode("utf-8")))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise InputError([f"{source}: changed while being read; run again"]) from None
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -171,19 +174,18 @@ def read_documents(path: Path | str,
     docs: dict[str, AnnotationDocument] = {}
     for f, raw in zip(files, chunks, strict=True):
         if path.is_dir():
-            data = [(str(f), _parse(raw))]
+            data = [(str(f), _parse(raw, str(f)))]
         else:
-            data = [(f"{f}:{n}", _parse(line)) for n, line in enumerate(raw.splitlines(), 1)
-                    if line.strip()]
-        for source, item in data:
-            doc_id = item["doc_id"]
-            if path.is_dir() and doc_id != f.stem:
+            data = [(f"{f}:{n}", _parse(line, f"{f}:{n}"))
+                    for n, line in enumerate(raw.splitlines(), 1) if line.strip()]
+        for source, doc in data:
+            if path.is_dir() and doc.doc_id != f.stem:
                 problems.append(f"{source}:$.doc_id: expected {f.stem!r} (the file name), "
-                                f"found {doc_id!r}")
-            elif doc_id in docs:
-                problems.append(f"{source}:$.doc_id: {doc_id!r} is given twice")
+                                f"found {doc.doc_id!r}")
+            elif doc.doc_id in docs:
+                problems.append(f"{source}:$.doc_id: {doc.doc_id!r} is given twice")
             else:
-                docs[doc_id] = AnnotationDocument.from_dict(item)
+                docs[doc.doc_id] = doc
     if problems:
         raise InputError(problems)
     return DocumentSet(docs, digest(chunks), str(path))

@@ -581,13 +581,14 @@ class _Assembler:
             if edge.label == "time":
                 continue
             target = self.nodes[edge.target]
-            here = f"{path}.arguments[{len(args)}]"
-            self.origins[here] = target.key
+            # An argument is named as written: "E1 Captor:T6" (brat), "ev1 Captor:m6".
+            self.origins[f"{path}.arguments[{len(args)}]"] = \
+                f"{node.key} {edge.name}:{target.key}"
             fillers.append(target)
             if target.kind == ENTITY:
                 args.append({"role": edge.label, "mention": self.ids[target.key]})
             else:
-                args.append({"role": edge.label, **self.first(target, here)})
+                args.append({"role": edge.label, **self.span(*target.spans[0])})
         for j in node.fields.get("arg_spans", []):
             if j >= len(args) or "mention" not in args[j]:
                 self.add(node.where, f"event {node.key}: arg_spans names argument {j}, which "

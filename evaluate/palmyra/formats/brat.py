@@ -121,9 +121,17 @@ def encode_notes(fields: Mapping[str, Any]) -> str:
         elif key == "arg_spans":
             text = ",".join(map(str, value))
         else:
-            text = value if _BARE.fullmatch(value) else json.dumps(value, ensure_ascii=False)
+            text = value if _BARE.fullmatch(value) else _quoted(value)
         parts.append(f"{key}={text}")
     return " ".join(parts)
+
+
+def _quoted(value: str) -> str:
+    """A JSON string that holds no character any reader could take for a line break (JSON
+    escapes the C0 controls; U+0085, U+2028 and U+2029 are escaped here)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028") \
+        .replace("\u2029", "\\u2029")
 
 
 def decode_notes(text: str) -> tuple[dict[str, Any], str | None]:
@@ -280,8 +288,9 @@ def annotation_conf() -> str:
     for t in ontology.event_types:
         roles = [f"{r}*:{entities}|Argument" for r in ontology.roles(t)]
         events.append(f"{brat_type(t)}\t{', '.join([*roles, f'{TIME_ROLE}?:Time'])}")
+    event_types = "|".join(brat_type(t) for t in ontology.event_types)
     relations = {"counts": ("Number", "Counted"), "quantifies": ("Number", entities),
-                 "in_event": ("Number", "<EVENT>"), "source": ("Cue", "Source"),
+                 "in_event": ("Number", event_types), "source": ("Cue", "Source"),
                  "content": ("Cue", "Content"), "cue": ("Cue", "Cue"), "parent": ("Cue", "Cue"),
                  "mention": ("Source", entities)}
     targets = {ENTITY: entities, EVENT: "<EVENT>", NUMBER: "Number", CUE: "Cue"}

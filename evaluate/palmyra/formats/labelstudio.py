@@ -257,6 +257,7 @@ class _Results:
         self.text, self.where = text, where
         self.problems: list[str] = []
         self.nodes: dict[str, Node] = {}
+        self.failed: set[str] = set()  # regions that could not be read (reported once)
 
     def add(self, message: str) -> None:
         self.problems.append(f"{self.where}: {message}")
@@ -267,7 +268,10 @@ class _Results:
                           for k, r in enumerate(result) if not isinstance(r, dict)]
         for k, r in items:
             if r.get("type") == "labels":
+                before = len(self.problems)
                 self.region(k, r)
+                if len(self.problems) > before and isinstance(r.get("id"), str):
+                    self.failed.add(r["id"])
         graph = Graph(list(self.nodes.values()))
         for k, r in items:
             kind = r.get("type")
@@ -364,7 +368,8 @@ class _Results:
         rid, here = r.get("id"), self.name(k, r)
         node = self.nodes.get(rid) if isinstance(rid, str) else None
         if node is None:
-            self.add(f"{here}: choices for no region (no labels result with this id)")
+            if rid not in self.failed:
+                self.add(f"{here}: choices for no region (no labels result with this id)")
             return
         names = {v: k for k, v in CHOICES.items()}
         control = r.get("from_name")

@@ -10,8 +10,6 @@ atomically; `outdated` compares without writing anything.
 from __future__ import annotations
 
 import json
-import os
-import stat
 from collections.abc import Iterable
 from itertools import zip_longest
 from pathlib import Path
@@ -115,16 +113,6 @@ def outdated(root: Path) -> list[str]:
     return lines
 
 
-def _mode(path: Path) -> int:
-    """The permissions to give a rewritten file: its own, or those a new file gets."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 def write(root: Path) -> list[str]:
     """Bring every generated file up to date; returns the paths written or removed."""
     expected = generate(root)
@@ -133,11 +121,7 @@ def write(root: Path) -> list[str]:
         target = root / path
         if _read(target) != text:
             target.parent.mkdir(parents=True, exist_ok=True)
-            mode = _mode(target)
             write_atomic(target, text)
-            # write_atomic's temporary file is private (0600): keep README.md and the data
-            # files readable as before.
-            target.chmod(mode)
             changed.append(path)
     for path in _stray(root, expected):
         (root / path).unlink()

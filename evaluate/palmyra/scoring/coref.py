@@ -24,7 +24,7 @@ Each metric is additive over documents, so it is stored as a Tally:
           phi4(k, r) = 2 |k & r| / (|k| + |r|)
   LEA     r = sum_k |k| * resolution(k) / sum_k |k|, resolution(k) = sum_r link(|k & r|) /
           link(|k|), link(n) = n (n - 1) / 2; a singleton k is resolved (1) when its mention
-          is a singleton on the other side too (the reference scorer's singleton rule).
+          is a singleton on the other side too (the LEA reference implementation's rule).
 The CoNLL F1 (mean of the MUC, B3 and CEAF-e F1) is not additive and is derived at report
 time from the three F1s (see `conll_modes`).
 """
@@ -339,19 +339,9 @@ class Side:
     def extra(self) -> dict[str, float]:
         return {"ignored": float(self.ignored), "duplicates": float(self.duplicates)}
 
-    def partition(self) -> list[list[Mention]]:
-        """The clusters; a mention without a cluster id is a singleton."""
-        clusters: dict[str, list[Mention]] = defaultdict(list)
-        out: list[list[Mention]] = []
-        for mention, cluster in self.cluster_of.items():
-            if cluster is None:
-                out.append([mention])
-            else:
-                clusters[cluster].append(mention)
-        return list(clusters.values()) + out
-
     def labels(self) -> tuple[dict[Mention, int], list[int]]:
-        """Each mention's cluster index, and the cluster sizes (partition() as indices)."""
+        """Each mention's cluster index and the cluster sizes; a mention without a cluster
+        id is a cluster of its own."""
         index: dict[str | None, int] = {}
         label: dict[Mention, int] = {}
         for mention, cluster in self.cluster_of.items():
