@@ -31,7 +31,7 @@ def test_kappa_edge_cases() -> None:
 
 
 def _doc(entities: list[tuple[int, int, str]]) -> AnnotationDocument:
-    text = open(ROOT / "corpus" / "palmyra-004.txt", encoding="utf-8").read()
+    text = (ROOT / "corpus" / "palmyra-004.txt").read_text(encoding="utf-8")
     return AnnotationDocument.from_dict({
         "schema_version": "1.0.0", "doc_id": "palmyra-004",
         "entities": [{"start": s, "end": e, "text": text[s:e], "type": t}

@@ -144,6 +144,16 @@ def test_entities_empty_sides() -> None:
     assert core(c, "entities", "strict") == (0, 0, 0, 0)
 
 
+def test_predictions_outside_every_zone_are_ignored() -> None:
+    text = Text("Palmyra ... Homs and Raqqa", zones=[("headline", 0, 7), ("body", 12, 26)])
+    pred = [text.entity("Palmyra", "GPE"), text.entity("...", "LOC"),
+            text.entity("Homs", "GPE"), text.entity("Raqqa", "GPE")]
+    c = entities.score(text.annotations(entities=[]), text.annotations(entities=pred),
+                       text.document)
+    assert core(c, "entities", "strict") == (0, 3, 0, 0)
+    assert row(c, "entities", "strict")["ignored"] == 1
+
+
 def test_entities_without_zones_everything_counts() -> None:
     text = Text("Skip to content", zones=[])
     pred = [text.entity("Skip", "ORG")]

@@ -84,7 +84,7 @@ def label_agreement(first: Mapping[str, AnnotationDocument],
 Docs = Mapping[str, AnnotationDocument]
 
 
-def _read(source: Path | str | Docs, corpus: Mapping, what: str) -> Docs:
+def _read(source: Path | str | Docs, corpus: Path | str | None, what: str) -> Docs:
     if isinstance(source, Mapping):
         return source
     return read_documents(source, corpus, what=what).docs
@@ -109,15 +109,14 @@ def agreement(first: Path | str | Mapping[str, AnnotationDocument],
     The documents compared are those of `second` (typically a second pass over a subset);
     `first` must hold each of them.
     """
-    documents = load_corpus(corpus)
-    pred = _read(second, documents, "second annotator")
-    full = _read(first, documents, "first annotator")
+    pred = _read(second, corpus, "second annotator")
+    full = _read(first, corpus, "first annotator")
     missing = sorted(set(pred) - set(full))
     if missing:
         raise InputError([f"{first}: no document {d!r}, which the second set has"
                           for d in missing])
     gold = {d: full[d] for d in pred}
-    scores = evaluate(gold, pred, layers=layers, bootstrap=0, corpus=documents)
+    scores = evaluate(gold, pred, layers=layers, bootstrap=0, corpus=load_corpus(corpus))
     labels = {layer: label_agreement(gold, pred, layer) for layer in LABELLERS
               if layer in scores.layers}
     return Agreement(scores, labels)

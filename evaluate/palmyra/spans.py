@@ -188,46 +188,35 @@ def match_keys(gold_keys: Sequence[Hashable], pred_keys: Sequence[Hashable],
 # --- stage 2: overlapping intervals ---------------------------------------------------------
 
 
-def _clusters(gold: list[tuple[Interval, int]], pred: list[tuple[Interval, int]]
-              ) -> Iterable[tuple[list[int], list[int]]]:
-    """Clusters of chained overlapping intervals holding at least one item of each side."""
-    events = sorted([(s, e, 0, i) for (s, e), i in gold] + [(s, e, 1, i) for (s, e), i in pred])
-    golds: list[int] = []
-    preds: list[int] = []
-    reach = -1
-    for s, e, side, i in events:
-        if s >= reach:
-            if golds and preds:
-                yield golds, preds
-            golds, preds = [], []
-        (preds if side else golds).append(i)
-        reach = max(reach, e)
-    if golds and preds:
-        yield golds, preds
-
-
 Cluster = tuple[list[int], list[int]]
 
 
 def overlap_clusters(gold_spans: Sequence[Interval], pred_spans: Sequence[Interval],
                      gold_left: Iterable[int], pred_left: Iterable[int]) -> list[Cluster]:
     """The left-over items grouped into clusters of chained overlapping intervals (only the
-    clusters holding items of both sides), each as (gold indices, predicted indices)."""
-    gold = [(gold_spans[i], i) for i in gold_left]
-    pred = [(pred_spans[j], j) for j in pred_left]
-    if not gold or not pred:
-        return []
+    clusters holding a gold and a predicted item that overlap), each as (gold indices,
+    predicted indices) in order."""
+    events = sorted([(*gold_spans[i], 0, i) for i in gold_left]
+                    + [(*pred_spans[j], 1, j) for j in pred_left])
     out: list[Cluster] = []
-    for golds, preds in _clusters(gold, pred):
-        if len(golds) == 1 and len(preds) == 1:
-            out.append((golds, preds))  # chained by overlap, so these two overlap
-            continue
-        golds.sort()
-        preds.sort()
-        # A chain may join items that do not overlap; keep clusters with a real edge.
-        if any(overlap(gold_spans[g], pred_spans[p]) for g in golds for p in preds):
-            out.append((golds, preds))
-    return out
+    golds: list[int] = []
+    preds: list[int] = []
+    reach = -1
+    for start, end, side, i in events:
+        if start >= reach:  # no overlap with anything so far: a new cluster
+            if golds and preds:
+                out.append((golds, preds))
+            golds, preds = [], []
+        (preds if side else golds).append(i)
+        if end > reach:
+            reach = end
+    if golds and preds:
+        out.append((golds, preds))
+    # One gold and one predicted item in a chain overlap; larger chains may join items that
+    # do not, so keep them only if some gold-predicted pair really overlaps.
+    return [(g, p) if len(g) == 1 and len(p) == 1 else (sorted(g), sorted(p)) for g, p in out
+            if (len(g) == 1 and len(p) == 1)
+            or any(overlap(gold_spans[a], pred_spans[b]) for a in g for b in p)]
 
 
 def solve_clusters(clusters: list[Cluster], weight: Weight,

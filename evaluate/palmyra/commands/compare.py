@@ -11,6 +11,7 @@ from palmyra.commands.evaluate import (
     layers_of,
     output_problem,
     report_problems,
+    write_output,
 )
 
 
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         report_problems("compare", exc.problems)
         return exc.exit_code
     data = comparison.to_dict()
-    if args.output:
-        json_report.write(data, args.output)
+    if args.output and not write_output("compare", data, args.output):
+        return 2
     sys.stdout.write(json_report.dumps(data) if args.json else render_comparison(data))
     return 0

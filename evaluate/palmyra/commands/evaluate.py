@@ -72,6 +72,19 @@ def output_problem(args: argparse.Namespace) -> str | None:
     return None
 
 
+def write_output(command: str, data: object, path: str) -> bool:
+    """Write the JSON report atomically; False (and a message) when the file cannot be."""
+    from palmyra.report import json as json_report
+
+    try:
+        json_report.write(data, path)
+    except OSError as exc:
+        print(f"palmyra {command}: --output {path}: cannot write: {exc.strerror or exc}",
+              file=sys.stderr)
+        return False
+    return True
+
+
 def report_problems(command: str, problems: list[str]) -> None:
     for line in problems:
         print(line, file=sys.stderr)
@@ -110,8 +123,8 @@ def run(args: argparse.Namespace) -> int:
         report_problems("evaluate", exc.problems)
         return exc.exit_code
     full = result.to_dict() if args.json or args.output else None
-    if args.output:
-        json_report.write(full, args.output)
+    if args.output and not write_output("evaluate", full, args.output):
+        return 2
     if args.json:
         sys.stdout.write(json_report.dumps(full))
     else:

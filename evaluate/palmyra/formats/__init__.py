@@ -310,23 +310,8 @@ class Imported:
         return f"{self.origins[best]} ({path})" if best else path
 
     def canonical(self) -> dict:
-        """The document in palmyra's key order (valid documents only).
-
-        Events keep their `arguments` list even when it is empty, as the gold writes it
-        (AnnotationDocument.to_dict drops an empty list)."""
-        out = AnnotationDocument.from_dict(self.document).to_dict()
-        for event in out.get("events", []):
-            items = list(event.items())
-            if "arguments" not in event:
-                at = next(i for i, (k, _) in enumerate(items) if k in _AFTER_ARGUMENTS) \
-                    if any(k in _AFTER_ARGUMENTS for k in event) else len(items)
-                items.insert(at, ("arguments", []))
-                event.clear()
-                event.update(items)
-        return out
-
-
-_AFTER_ARGUMENTS = ("time", "cluster", "note")  # the event keys that follow `arguments`
+        """The document in palmyra's canonical form (valid documents only)."""
+        return AnnotationDocument.from_dict(self.document).to_dict()
 
 
 META_FIELDS = ("schema_version", "status", "annotator", "notes")
@@ -595,7 +580,8 @@ class _Assembler:
                                      "is not an argument with a mention")
             else:
                 args[j].update(self.span(*fillers[j].spans[0]))
-        out["arguments"] = args
+        if args:  # the canonical form has no empty list
+            out["arguments"] = args
         time = self.time(node, f"{path}.time")
         if time is not None:
             out["time"] = time

@@ -282,6 +282,9 @@ class _Results:
             elif kind != "labels":
                 self.add(f"result[{k}]: unsupported result type {kind!r} (expected labels, "
                          "choices, relation)")
+        for edge in graph.edges:  # a further cue span is part of an item, not one itself
+            if edge.label == "cue" and edge.target in self.nodes:
+                self.nodes[edge.target].item_id = None
         if self.problems:
             raise FormatError(self.problems)
         return graph

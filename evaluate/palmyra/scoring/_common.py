@@ -5,66 +5,50 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import TypeVar
 
-from palmyra.corpus import Document
+from palmyra.corpus import Document, Zone
 from palmyra.stats import CORE, Counts, Tally
 
 TOTAL = "*"
 
-ZoneFilter = Callable[[int], bool]
 T = TypeVar("T")
-
-
-def zone_filter(doc: Document) -> ZoneFilter:
-    """A test "does a span starting at this offset lie in annotated text?".
-
-    Predictions that start in page furniture (zone types with `annotated: false` in the
-    ontology) are ignored by every scorer. A document without zones is all annotated text.
-    """
-    if not doc.zones:
-        return lambda start: True
-    from palmyra.ontology import load_ontology
-
-    annotated = load_ontology().annotated_zones
-    starts = [z.start for z in doc.zones]
-    ends = [z.end for z in doc.zones]
-    ok = [z.type in annotated for z in doc.zones]
-
-    def keep(start: int) -> bool:
-        i = bisect_right(starts, start) - 1
-        return i >= 0 and start < ends[i] and ok[i]
-
-    return keep
 
 
 def kept_predictions(doc: Document, items: list[T], start: int | Callable[[T], int] = 0
                      ) -> list[T]:
-    """The items that lie in annotated text, by their start offset: `item[start]` (an index
-    into a tuple) or `start(item)`. The policy of `zone_filter`, for the hot paths."""
+    """The predictions that the scorers keep: those whose start offset (`item[start]`, an
+    index into a tuple, or `start(item)`) lies in a zone of article text.
+
+    Predictions that start in page furniture (zone types with `annotated: false` in the
+    ontology) or outside every zone are ignored by every scorer. A document without zones
+    is all article text.
+    """
     if not doc.zones:
         return items
-    bounds, ok = _zone_table(doc)
+    bounds, ok = _zone_table(doc.zones)
     if callable(start):
         return [x for x in items if ok[bisect_right(bounds, start(x))]]
     return [x for x in items if ok[bisect_right(bounds, x[start])]]  # type: ignore[index]
 
 
-def _zone_table(doc: Document) -> tuple[list[int], list[bool]]:
+@lru_cache(maxsize=1024)
+def _zone_table(zones: tuple[Zone, ...]) -> tuple[list[int], list[bool]]:
     """Boundaries and flags: offset x is annotated iff ok[bisect_right(bounds, x)]."""
     from palmyra.ontology import load_ontology
 
     annotated = load_ontology().annotated_zones
     bounds: list[int] = []
     ok: list[bool] = [False]  # before the first zone
-    for zone in sorted(doc.zones, key=lambda z: z.start):
-        if bounds and zone.start > bounds[-1]:
+    for zone in sorted(zones, key=lambda z: z.start):
+        if not bounds:
+            bounds.append(zone.start)
+        elif zone.start > bounds[-1]:
             ok.append(False)  # a gap between zones
             bounds.append(zone.start)
-        elif not bounds:
-            bounds.append(zone.start)
         else:
-            bounds[-1] = zone.start
+            bounds[-1] = zone.start  # adjacent (or overlapping) zones: the later one starts
         ok.append(zone.type in annotated)
         bounds.append(zone.end)
     ok.append(False)  # after the last zone

@@ -22,9 +22,6 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 
-from seqeval.metrics.sequence_labeling import get_entities
-from seqeval.scheme import IOB2, Entities
-
 from palmyra.annotations import AnnotationDocument
 from palmyra.corpus import Document
 from palmyra.scoring._common import TOTAL, kept_predictions
@@ -136,6 +133,10 @@ def _runs_of_tags(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
 @lru_cache(maxsize=65536)
 def _chunk_counts(gold: Run, pred: Run) -> RunCounts:
     """seqeval's chunks of one run, counted per mode and type: (mode, type, gold, pred, tp)."""
+    # Imported here: seqeval.metrics imports scikit-learn, seconds that only BIO scoring pays.
+    from seqeval.metrics.sequence_labeling import get_entities
+    from seqeval.scheme import IOB2, Entities
+
     out: list[tuple[str, str, int, int, int]] = []
     extractors = (
         ("seqeval_default", lambda tags: set(get_entities(list(tags)))),

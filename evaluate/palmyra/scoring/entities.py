@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from operator import attrgetter
 
 from palmyra.annotations import AnnotationDocument
 from palmyra.corpus import Document
@@ -29,13 +30,14 @@ LAYER = "entities"
 MODES = ("strict", "exact", "partial", "type")
 
 Mention = tuple[int, int, str]  # (start, end, type)
-Pairs = list[tuple[int, int]]
+_MENTION = attrgetter("span.start", "span.end", "type")
+Pairs = Sequence[tuple]
 COR, INC, PAR = "correct", "incorrect", "partial"
 
 
 def mentions(doc: AnnotationDocument) -> list[Mention]:
     """The entity mentions of a document as (start, end, type), in canonical order."""
-    return sorted([(e.span.start, e.span.end, e.type) for e in doc.layer(LAYER)])
+    return sorted(map(_MENTION, doc.layer(LAYER)))
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
@@ -69,7 +71,7 @@ def score_mentions(gold: Sequence[Mention], pred: Sequence[Mention], ignored: in
     rows = _Rows(gold, pred, identical, ignored)
     if not g_left or not p_left:
         for mode in MODES:
-            rows.emit(mode, [])
+            rows.emit(mode)
         return Counts(rows.table)
 
     gspans = [(s, e) for s, e, _ in g_left]
@@ -81,28 +83,37 @@ def score_mentions(gold: Sequence[Mention], pred: Sequence[Mention], ignored: in
     def ov(g: int, p: int) -> int:
         return overlap(gspans[g], pspans[p])
 
-    def outcomes(pairs: Pairs, kind: str) -> list[tuple[Mention, Mention, str]]:
-        return [(g_left[g], p_left[p], kind) for g, p in pairs]
+    def mentions_of(pairs: list[tuple[int, int]]) -> list[tuple[Mention, Mention]]:
+        return [(g_left[g], p_left[p]) for g, p in pairs]
 
     # Strict and type mode pair the overlapping leftovers (type mode: same type first).
     clusters = overlap_clusters(gspans, pspans, range(len(g_left)), range(len(p_left)))
-    strict_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p)), gspans, pspans)
-    type_rest = solve_clusters(clusters, lambda g, p: (same_type(g, p), 1, ov(g, p)),
-                               gspans, pspans)
+    simple = all(len(g) == 1 and len(p) == 1 for g, p in clusters)
+    if simple:  # the usual case: every cluster is one overlapping pair, paired in any mode
+        strict_rest = type_rest = [(g[0], p[0]) for g, p in clusters]
+    else:
+        strict_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p)), gspans, pspans)
+        type_rest = solve_clusters(clusters, lambda g, p: (same_type(g, p), 1, ov(g, p)),
+                                   gspans, pspans)
     # Exact and partial mode: leftovers with identical spans (necessarily of different
     # types, so any pairing counts the same) are COR, then the overlapping rest.
     retyped = match_keys(gspans, pspans, tie=lambda g, p: (same_type(g, p),))
-    if retyped:
-        clusters = overlap_clusters(gspans, pspans, _unmatched(len(g_left), retyped, 0),
-                                    _unmatched(len(p_left), retyped, 1))
-    span_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p), same_type(g, p)),
-                               gspans, pspans)
+    if simple:  # each identical-span pair was a cluster of its own: the others remain
+        done = set(retyped)
+        span_rest = [x for x in strict_rest if x not in done]
+    else:
+        if retyped:
+            clusters = overlap_clusters(gspans, pspans, _unmatched(len(g_left), retyped, 0),
+                                        _unmatched(len(p_left), retyped, 1))
+        span_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p), same_type(g, p)),
+                                   gspans, pspans)
 
-    rows.emit("strict", outcomes(strict_rest, INC))
-    rows.emit("exact", outcomes(retyped, COR) + outcomes(span_rest, INC))
-    rows.emit("partial", outcomes(retyped, COR) + outcomes(span_rest, PAR))
-    rows.emit("type", [(g_left[g], p_left[p], COR if same_type(g, p) else INC)
-                       for g, p in type_rest])
+    rows.emit("strict", incorrect=mentions_of(strict_rest))
+    rows.emit("exact", correct=mentions_of(retyped), incorrect=mentions_of(span_rest))
+    rows.emit("partial", correct=mentions_of(retyped), partial=mentions_of(span_rest))
+    typed_pairs = mentions_of(type_rest)
+    rows.emit("type", correct=[(g, p) for g, p in typed_pairs if g[2] == p[2]],
+              incorrect=[(g, p) for g, p in typed_pairs if g[2] != p[2]])
     return Counts(rows.table)
 
 
@@ -125,18 +136,29 @@ class _Rows:
         for label in sorted(n_gold.keys() | n_pred.keys()):
             self.base[label] = _row(same[label], n_gold[label], n_pred[label])
 
-    def emit(self, mode: str, outcomes: list[tuple[Mention, Mention, str]]) -> None:
+    def emit(self, mode: str, correct: Pairs = (), incorrect: Pairs = (),
+             partial: Pairs = ()) -> None:
+        """The rows of one mode: the base rows plus its other pairs (mention tuples)."""
         rows = {label: row.copy() for label, row in self.base.items()}
         total = rows[TOTAL]
-        for g, p, kind in outcomes:
-            credit = 1.0 if kind == COR else 0.5 if kind == PAR else 0.0
-            for gold_row in (total, rows[g[2]]):
-                gold_row[kind] += 1
-                gold_row["missed"] -= 1
-                gold_row["r_num"] += credit
-            for pred_row in (total, rows[p[2]]):
-                pred_row["spurious"] -= 1
-                pred_row["p_num"] += credit
+        for kind, credit, pairs in ((COR, 1.0, correct), (INC, 0.0, incorrect),
+                                    (PAR, 0.5, partial)):
+            if not pairs:
+                continue
+            n = len(pairs)
+            total[kind] += n
+            total["missed"] -= n
+            total["spurious"] -= n
+            total["r_num"] += credit * n
+            total["p_num"] += credit * n
+            for g, p in pairs:
+                row = rows[g[2]]
+                row[kind] += 1
+                row["missed"] -= 1
+                row["r_num"] += credit
+                row = rows[p[2]]
+                row["spurious"] -= 1
+                row["p_num"] += credit
         table = self.table
         for label, row in rows.items():
             table[(LAYER, mode, label)] = row

@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from palmyra.annotations import AnnotationDocument, Number
 from palmyra.corpus import Document
-from palmyra.scoring._common import Table, zone_filter
+from palmyra.scoring._common import Table, kept_predictions
 from palmyra.spans import align, overlap
 from palmyra.stats import Counts
 
@@ -86,10 +86,9 @@ _TIE = ("kind", "value", "bounds", "qualifier", "unit", "timex")
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
-    keep = zone_filter(doc)
     gold_nums = sorted((_num(n) for n in gold.layer(LAYER)), key=_order)
     predicted = [_num(n) for n in pred.layer(LAYER)]
-    pred_nums = sorted((n for n in predicted if keep(n.start)), key=_order)
+    pred_nums = sorted(kept_predictions(doc, predicted), key=_order)
     return _score(gold_nums, pred_nums, len(predicted) - len(pred_nums))
 
 
