@@ -51,7 +51,7 @@ def _entities(rng: random.Random, doc: Document, gold: AnnotationDocument) -> li
         elif r < 0.32:
             etype = rng.choice([t for t in TYPES if t != e.type])
         if rng.random() < 0.15:
-            cluster = f"{cluster}~split"
+            cluster = f"{cluster}-split"
         out.append({**span.to_dict(), "type": etype, "cluster": cluster})
     return out
 

@@ -127,3 +127,14 @@ def test_readme_figures_match_the_data() -> None:
         figures["attributions/nested_exact"],
     ]
     assert quoted == expected
+
+
+def test_datasheet_figures_match_the_data() -> None:
+    figures = _figures()
+    datasheet = (ROOT / "DATASHEET.md").read_text(encoding="utf-8")
+    table = datasheet.split("<!-- agreement:begin -->")[1].split("<!-- agreement:end -->")[0]
+    quoted = [float(x) for x in re.findall(r"\| (\d{1,3}\.\d{2}) \|", table)]
+    assert quoted == [figures["entities/strict"], figures["entities/entity_conll"],
+                      figures["events/trigger_classification"],
+                      figures["events/argument_classification"], figures["numbers/full"],
+                      figures["attributions/triple_exact"]]

@@ -526,9 +526,9 @@ def test_attribution_without_content_is_an_error(tmp_path: Path, capsys) -> None
     assert run("convert", "import", "brat", folder, tmp_path / "out") == 1
     f = folder / "palmyra-004.ann"
     assert capsys.readouterr().err.splitlines() == [
-        f"{f}:2: T2: attribution source T2 belongs to nothing (expected a 'source' link "
+        f"{f}:2: T2: attribution source T2 belongs to nothing (expected a 'HasSource' link "
         "pointing to it)",
-        f"{f}:1: T1: attribution cue T1 has no content (expected a 'content' link to a "
+        f"{f}:1: T1: attribution cue T1 has no content (expected a 'HasContent' link to a "
         "Content span)",
         "palmyra convert: 2 problems; nothing written"]
 
@@ -836,3 +836,51 @@ def test_random_documents_round_trip_through_label_studio(data: dict) -> None:
     imported = read_task(task, CORPUS, file="tasks.json")
     assert imported is not None
     assert model(imported.document) == model(data)
+
+
+def test_more_structural_problems_are_named(tmp_path: Path) -> None:
+    two = copy.deepcopy(LS_TASK)
+    two["annotations"].append({"result": []})
+    with pytest.raises(FormatError) as info:
+        read_task(two, CORPUS, file="t.json")
+    assert info.value.problems == ["t.json: task 0 (palmyra-004): 2 annotations; expected one "
+                                   "(export one annotator's work)"]
+    bad = copy.deepcopy(LS_TASK)
+    bad["annotations"][0]["result"][6]["labels"] = []
+    bad["annotations"][0]["result"][1]["value"]["choices"] = ["NAMED"]
+    with pytest.raises(FormatError) as info:
+        read_task(bad, CORPUS, file="t.json")
+    assert info.value.problems == [
+        "t.json: task 0 (palmyra-004): result 'm1': level: expected one of NAM, NOM, PRO, "
+        "found 'NAMED'",
+        "t.json: task 0 (palmyra-004): relation 'ev1' -> 'm1': labels: expected one label, "
+        "found []"]
+    ann = ("T1\tORG 239 267\tThe Islamic State (IS) group\nT2\tORG 243 256\tIslamic State\n"
+           "T3\tConflict_Attack 1028 1034\tattack\n*\tEquiv T1 T2\n"
+           "#1\tAnnotatorNotes T1\tcluster=E:islamic-state\n"
+           "#2\tAnnotatorNotes T2\tcluster=E:isis\n")
+    with pytest.raises(FormatError) as info:
+        read_ann(ann, doc_id="palmyra-004", text=TEXT_004, file="x.ann")
+    assert info.value.problems == [
+        "x.ann:3: T3: Conflict_Attack trigger is used by no event (E line)"]
+    with pytest.raises(FormatError) as info:
+        read_ann(ann.replace("T3\tConflict_Attack 1028 1034\tattack\n", ""),
+                 doc_id="palmyra-004", text=TEXT_004, file="x.ann")
+    assert info.value.problems == [
+        "x.ann:3: *: Equiv joins mentions of different clusters: E:isis (T2), "
+        "E:islamic-state (T1)"]
+
+
+def test_cli_conll_export_reports_what_iob2_loses(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "gold.iob2"
+    assert run("convert", "export", "conll", annotations_dir() / "palmyra-004.json", out) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "palmyra convert: note: palmyra-004: 20 nested mention(s) left out (IOB2 cannot "
+        "nest; the outermost is kept)",
+        "palmyra convert: note: palmyra-004: 1 span(s) widened to whole tokens",
+        f"palmyra convert: wrote 1 document to {out} (CoNLL IOB2)"]
+    assert out.read_text(encoding="utf-8").startswith("-DOCSTART- palmyra-004\tO\n\nIS\tB-ORG\n")
+    assert run("convert", "import", "conll", out, tmp_path / "back") == 0
+    back = json.loads((tmp_path / "back" / "palmyra-004.json").read_text(encoding="utf-8"))
+    assert len(back["entities"]) == 81 and "status" not in back

@@ -8,6 +8,7 @@ fails when a document drifts from the data.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -93,3 +94,17 @@ def tables(docs: Mapping[str, AnnotationDocument]) -> dict[str, str]:
     for layer in ("entities", "events", "numbers", "attributions"):
         out[layer] = markdown_table(docs, layer)
     return out
+
+
+_MARKER = re.compile(r"(<!-- stats:(?P<name>[a-z]+) -->\n)(?P<body>.*?)(<!-- /stats:(?P=name) -->)",
+                     re.S)
+
+
+def fill_markers(text: str, docs: Mapping[str, AnnotationDocument]) -> str:
+    """`text` with every `<!-- stats:NAME -->` block replaced by the current table NAME."""
+    current = tables(docs)
+
+    def table(match: re.Match) -> str:
+        return f"{match[1]}{current[match['name']]}\n{match[4]}"
+
+    return _MARKER.sub(table, text)

@@ -461,8 +461,10 @@ def _problems(facts: list[_Facts]) -> list[Problem]:
 
 def _cross_document(facts: list[_Facts]) -> list[_Facts]:
     """Checks over documents checked together (a folder's .json files, one JSONL file, one
-    file): each doc_id annotated once; the mentions of a predicted cluster agree in kind and
-    type, within and across documents. Problems go to each document's sink."""
+    file): each doc_id annotated once; a predicted cluster names entities or events, not
+    both; its mentions should agree in type, within and across documents, but a prediction
+    that mixes types is still scoreable, so that is a warning (errors are for what cannot be
+    scored). Problems go to each document's sink."""
     doc_ids: dict[str, Where] = {}
     clusters: dict[str, tuple[str, str | None, Where]] = {}
     for fact in facts:
@@ -484,7 +486,7 @@ def _cross_document(facts: list[_Facts]) -> list[_Facts]:
                          "cluster")
             elif itype is not None and seen[1] is not None and itype != seen[1]:
                 sink.add((*parts, "type"), f"type {itype} disagrees with cluster {cid!r} "
-                         f"({seen[1]} at {_show_where(sink, seen[2])})", "cluster")
+                         f"({seen[1]} at {_show_where(sink, seen[2])})", "cluster", "warning")
     return facts
 
 

@@ -343,22 +343,26 @@ def document_meta(doc: AnnotationDocument) -> dict[str, Any]:
 
 def assemble(graph: Graph, *, doc_id: str, text: str, file: str,
              meta: Mapping[str, Any] | None = None, status: str | None = None,
-             assign_ids: bool = False) -> Imported:
+             assign_ids: bool = False, link_names: Mapping[str, str] | None = None
+             ) -> Imported:
     """The document a graph read from `file` describes (raises FormatError).
 
     meta: the document's own fields (see document_meta); None when the input has no record
     of them: then every layer is present and `status` (if given) is the status.
     assign_ids: give every item without an id one (m<N>, ev<N>, n<N>, a<N>, numbered after
     the highest in use). Items that others refer to get one in any case.
+    link_names: the input format's names of the links ("source" -> "HasSource"), for
+    messages.
     """
-    return _Assembler(graph, text, file, meta, status).run(doc_id, assign_ids)
+    names = dict(link_names or {})
+    return _Assembler(graph, text, file, meta, status, names).run(doc_id, assign_ids)
 
 
 class _Assembler:
     def __init__(self, graph: Graph, text: str, file: str, meta: Mapping[str, Any] | None,
-                 status: str | None) -> None:
+                 status: str | None, names: dict[str, str]) -> None:
         self.graph, self.text, self.file = graph, text, file
-        self.meta, self.status = meta, status
+        self.meta, self.status, self.names = meta, status, names
         self.problems: list[str] = []
         self.nodes = {n.key: n for n in graph.nodes}
         self.out: dict[str, list[Edge]] = defaultdict(list)
@@ -448,8 +452,9 @@ class _Assembler:
                 owners = [e for e in owners if ROLE.fullmatch(e.label) and e.label != "time"]
                 self.owned(node, owners, "an event role")
             elif node.kind in OWNER_LINK:
-                self.owned(node, [e for e in owners if e.label == OWNER_LINK[node.kind]],
-                           f"a {OWNER_LINK[node.kind]!r} link")
+                label = OWNER_LINK[node.kind]
+                self.owned(node, [e for e in owners if e.label == label],
+                           f"a {self.names.get(label, label)!r} link")
             elif node.kind == CUE:
                 self.cue_part(node)
 
@@ -633,7 +638,8 @@ class _Assembler:
         contents = self.targets(node, "content")
         if not contents:
             self.add(node.where, f"attribution cue {node.key} has no content (expected a "
-                                 "'content' link to a Content span)")
+                                 f"{self.names.get('content', 'content')!r} link to a "
+                                 "Content span)")
         out["content"] = self.spans_of(contents, f"{path}.content")
         if "type" in node.attrs:
             out["type"] = node.attrs["type"]

@@ -575,7 +575,7 @@ def read_ann(ann: str, *, doc_id: str, text: str, file: str,
     if reader.problems:
         raise FormatError(reader.problems)
     return assemble(graph, doc_id=doc_id, text=text, file=file, meta=meta, status=status,
-                    assign_ids=assign_ids)
+                    assign_ids=assign_ids, link_names={**RELATION_NAMES, "time": TIME_ROLE})
 
 
 def read_collection(folder: Path, corpus: Mapping[str, Document], *,

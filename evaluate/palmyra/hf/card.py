@@ -29,7 +29,7 @@ CARD = {
     "license_link": "LICENSE-DATA",
     "language": ["en"],
     "language_creators": ["found"],
-    "annotations_creators": ["expert-generated"],
+    "annotations_creators": ["machine-generated"],  # see DATASHEET.md, "Who annotated"
     "multilinguality": ["monolingual"],
     "source_datasets": ["original"],
     "task_categories": ["token-classification"],
