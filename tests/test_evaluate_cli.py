@@ -218,6 +218,16 @@ def test_jsonl_predictions_score_like_a_folder(data: dict[str, Path], fake: None
     assert a.to_dict() == b.to_dict()
 
 
+def test_one_pretty_printed_json_document_is_read_whole(data: dict[str, Path],
+                                                        fake: None) -> None:
+    one = data["tmp"] / "one"
+    one.mkdir()
+    (one / "t-1.json").write_text(json.dumps(PRED["t-1"], indent=2), "utf-8")
+    result = palmyra.evaluate(data["gold"], one / "t-1.json", layers=LAYERS,
+                              corpus=data["corpus"], bootstrap=0)
+    assert result.missing_predictions == ["t-2", "t-3"]
+
+
 def test_scored_documents_are_the_gold_documents(data: dict[str, Path], fake: None) -> None:
     two = data["tmp"] / "two"
     two.mkdir()

@@ -150,8 +150,8 @@ def _corpus_folder(corpus: Path | str | Mapping[str, Document] | None) -> Path |
 def read_documents(path: Path | str,
                    corpus_dir: Path | str | Mapping[str, Document] | None = None, *,
                    what: str = "predictions") -> DocumentSet:
-    """Read and check a folder of `<doc_id>.json` files or a JSONL file against a corpus
-    folder (None: the bundled corpus; the bundled corpus loaded as documents also works).
+    """Read and check a folder of `<doc_id>.json` files, one `.json` document or a JSONL
+    file (`.jsonl`, one document per line) against a corpus folder (None: the bundled corpus; the bundled corpus loaded as documents also works).
 
     Raises UsageError for a path that does not exist, InputError listing every problem
     (invalid JSON, schema violations, unknown doc_ids, spans that do not match the corpus
@@ -173,7 +173,7 @@ def read_documents(path: Path | str,
     chunks = [_read_bytes(f) for f in files]  # the bytes hashed are the bytes parsed
     docs: dict[str, AnnotationDocument] = {}
     for f, raw in zip(files, chunks, strict=True):
-        if path.is_dir():
+        if path.is_dir() or f.suffix != ".jsonl":  # one document per .json file
             data = [(str(f), _parse(raw, str(f)))]
         else:
             data = [(f"{f}:{n}", _parse(line, f"{f}:{n}"))

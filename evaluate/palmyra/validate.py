@@ -19,6 +19,7 @@ Entry points:
 from __future__ import annotations
 
 import codecs
+import datetime
 import json
 import re
 from bisect import bisect_right
@@ -41,6 +42,7 @@ except ImportError:  # pragma: no cover - depends on the environment
     _fast = None
 
 Severity = Literal["error", "warning"]
+_CALENDAR_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 PathPart = str | int
 REGISTRY_NAME = "clusters.json"
 MEMORY = "<memory>"
@@ -1033,10 +1035,26 @@ class _DocumentChecks:
                 keyed.append((i, (*bounds, etype)))
             self.arguments(event, parts)
             time = event.get("time")
-            if isinstance(time, dict) and "span" in time:
-                self.span(time["span"], (*parts, "time", "span"))
+            if isinstance(time, dict):
+                self.calendar_date(time.get("value"), (*parts, "time", "value"))
+                if "span" in time:
+                    self.span(time["span"], (*parts, "time", "span"))
             self.cluster("event", event, parts)
         self.duplicates("events", keyed, "trigger span and type")
+
+    def calendar_date(self, value: Any, parts: tuple[PathPart, ...]) -> None:
+        """A TimeML date value the schema's pattern accepts must also exist in the calendar
+        ("2016-02-30" matches YYYY-MM-DD but is no date)."""
+        if not isinstance(value, str):
+            return
+        match = _CALENDAR_DATE.fullmatch(value)
+        if match is None:
+            return
+        year, month, day = (int(g) if g else None for g in match.groups())
+        try:
+            datetime.date(year, month or 1, day or 1)
+        except ValueError:
+            self.add(parts, f"expected a calendar date, found {_show(value)}", "value")
 
     def allowed_roles(self, event_type: Any) -> list[str] | None:
         """The roles of a known event type; None for anything else (reported by the schema)."""
@@ -1079,6 +1097,7 @@ class _DocumentChecks:
                 keyed.append((i, (*bounds, num["kind"])))
             if "counted" in num:
                 self.span(num["counted"], (*parts, "counted"))
+            self.calendar_date(num.get("timex"), (*parts, "timex"))
             self.resolve(num.get("entity"), "entities", (*parts, "entity"))
             event = self.resolve(num.get("event"), "events", (*parts, "event"))
             role = num.get("role")

@@ -20,7 +20,7 @@ import json
 import sys
 from pathlib import Path
 
-FORMATS = ("brat", "labelstudio", "conll")
+from palmyra.formats import FORMATS  # cheap: the model and the mapping, no tool code
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -99,11 +99,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace, corpus: dict) -> str:
-    from palmyra.formats import read_documents
+    from palmyra.formats import load_documents
 
     source, output = Path(args.source), Path(args.output)
+    if args.config and args.format != "labelstudio":
+        raise _Usage("--config belongs to the labelstudio format")
     inputs = {p.resolve() for p in (source.glob("*.json") if source.is_dir() else [source])}
-    docs = read_documents(source, args.corpus)
+    docs = load_documents(source, args.corpus)
     if args.format == "brat":
         from palmyra.formats.brat import export_collection
 

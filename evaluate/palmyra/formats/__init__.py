@@ -690,7 +690,7 @@ def check_imported(docs: Sequence[Imported], *, corpus_dir: Path | str | None = 
     return errors, warnings
 
 
-def read_documents(path: Path | str, corpus_dir: Path | str | None = None
+def load_documents(path: Path | str, corpus_dir: Path | str | None = None
                    ) -> list[AnnotationDocument]:
     """Annotation documents to export: a folder of <doc_id>.json files (clusters.json
     aside), one .json document or a .jsonl file; every file is validated first (raises
@@ -713,18 +713,25 @@ def read_documents(path: Path | str, corpus_dir: Path | str | None = None
                      if p.severity == "error"]
     if problems:
         raise FormatError(problems)
-    docs: list[AnnotationDocument] = []
+    docs: dict[str, AnnotationDocument] = {}
     for f in files:
-        text = f.read_text(encoding="utf-8")
-        if f.suffix == ".jsonl":
-            docs += [AnnotationDocument.from_dict(json.loads(line))
-                     for line in text.split("\n") if line.strip()]
-        else:
-            docs.append(AnnotationDocument.from_dict(json.loads(text)))
-    return docs
+        try:
+            text = f.read_text(encoding="utf-8")
+            chunks = [x for x in text.split("\n") if x.strip()] if f.suffix == ".jsonl" \
+                else [text]
+            read = [AnnotationDocument.from_dict(json.loads(x)) for x in chunks]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise FormatError([f"{f}: changed while being read; run again"]) from None
+        for doc in read:
+            if doc.doc_id in docs:
+                problems.append(f"{f}: doc_id {doc.doc_id!r} is given twice")
+            docs[doc.doc_id] = doc
+    if problems:
+        raise FormatError(problems)
+    return list(docs.values())
 
 
 __all__ = ["ATTRIBUTES", "FORMATS", "KIND_LABELS", "NOTE_FIELDS", "Edge", "FormatError",
            "Graph", "Imported", "Node", "article", "assemble", "attribute_values",
            "check_attribute", "check_field", "check_imported", "check_meta", "document_meta",
-           "graph_of", "read_documents", "split_spans"]
+           "graph_of", "load_documents", "split_spans"]
