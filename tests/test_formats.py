@@ -884,3 +884,10 @@ def test_cli_conll_export_reports_what_iob2_loses(tmp_path: Path, capsys) -> Non
     assert run("convert", "import", "conll", out, tmp_path / "back") == 0
     back = json.loads((tmp_path / "back" / "palmyra-004.json").read_text(encoding="utf-8"))
     assert len(back["entities"]) == 81 and "status" not in back
+
+
+def test_command_line_lists_the_formats_without_importing_them() -> None:
+    from palmyra import formats
+    from palmyra.commands import convert
+
+    assert convert.FORMATS == formats.FORMATS
