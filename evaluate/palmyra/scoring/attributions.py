@@ -19,8 +19,8 @@ implicit value only), or nothing (matches nothing stated).
       match (triple_exact / triple_overlap) and so do their parents.
 
 Labels are attribution types (direct / indirect / mixed): recall on the gold type, precision
-on the predicted type. A prediction is ignored when its first cue span starts outside the
-annotated zones.
+on the predicted type. A prediction is ignored when its earliest cue span starts outside
+the annotated zones.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def _ratio(g: Element, p: Element) -> tuple[float, float, int] | None:
 
 
 def _anchor(a: Attribution) -> int:
-    """Where an attribution is: its first cue span (a cue is required; content otherwise)."""
+    """Where an attribution is: its earliest cue span (content when there is no cue)."""
     return min((s.start for s in a.cue or a.content), default=0)
 
 
