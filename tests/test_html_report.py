@@ -205,7 +205,7 @@ def test_segments_split_overlapping_and_nested_spans() -> None:
 def test_segments_partition_the_text(args: tuple) -> None:
     n, spans, cuts = args
     segs = report.segments(n, spans, cuts)
-    assert [a for a, _, _ in segs] == [0] + [b for _, b, _ in segs][:-1]
+    assert [a for a, _, _ in segs] == [0, *[b for _, b, _ in segs][:-1]]
     assert segs[0][0] == 0 and segs[-1][1] == n and all(a < b for a, b, _ in segs)
     for a, b, covering in segs:
         assert set(covering) == {i for i, (s, e) in enumerate(spans) if s <= a and b <= e}
@@ -213,7 +213,7 @@ def test_segments_partition_the_text(args: tuple) -> None:
 
 
 def test_marks_follow_span_and_label_matching(case: tuple) -> None:
-    result, gold_docs, pred_docs, corpus = case
+    _, gold_docs, pred_docs, corpus = case
     gold = report.items(gold_docs["t-1"], "gold")
     pred = report.items(pred_docs["t-1"], "pred")
     report.classify(gold, pred, corpus["t-1"], report.LAYERS)
@@ -297,7 +297,8 @@ def test_the_data_block_escapes_markup_and_line_separators(page: str) -> None:
     assert LABEL_PAYLOAD in data["labels"]
     assert any(NOTE_PAYLOAD in tip for tip in data["tips"])
     assert len(data["items"]) == len(data["tips"]) == EXPECTED["gold"] + EXPECTED["pred"]
-    assert report.json_block({"a": "</script>\u2028&"}) == '{"a":"\\u003c/script\\u003e\\u2028\\u0026"}'
+    assert (report.json_block({"a": "</script>\u2028&"})
+            == '{"a":"\\u003c/script\\u003e\\u2028\\u0026"}')
 
 
 def test_the_text_is_reproduced_exactly(case: tuple, page: str, bundled: tuple) -> None:
@@ -421,3 +422,44 @@ def test_in_chromium_marks_filters_and_no_injection(case: tuple, tmp_path: Path)
     shown = re.search(r'<output id="shown">(.*?)</output>', dom).group(1)
     assert shown == "shown: 1 gold (1 matched); 2 predicted (1 matched, 1 ignored)"
     assert parsed.title == TITLE
+
+
+@needs_browser
+def test_in_chromium_tooltips_list_the_items_as_text(case: tuple, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hovering builds a title from the JSON data; the payloads in it stay text. (The page
+    is rendered with a script that hovers over every mark, and the policy allows that
+    script by its hash as it does the report's.)"""
+    browser = _browser()
+    assert browser is not None
+    original = report._asset
+    script = original("report.js") + (
+        'document.querySelectorAll("#documents .it[data-i]").forEach(function (el) {'
+        ' el.dispatchEvent(new MouseEvent("mouseover", {bubbles: true})); });\n')
+    monkeypatch.setattr(report, "_asset",
+                        lambda name: script if name == "report.js" else original(name))
+    target = tmp_path / "report.html"
+    report.write_report(target, *case)
+    parsed = _parse(_dump_dom(browser, target, "", tmp_path / "profile"))
+    titles = [attrs["title"] for _, attrs in parsed.elements
+              if "it" in (attrs.get("class") or "").split() and "title" in attrs]
+    hovered = next(t for t in titles if f"entity {LABEL_PAYLOAD}" in t)
+    assert hovered.split("\n") == [
+        f"pred \u2013 false positive: entity {LABEL_PAYLOAD} \u00b7 \u201c{ONERROR}\u201d "
+        "\u00b7 note: <b>bold</b>",
+        "pred \u2013 matched: entity ORG \u00b7 cluster \" onerror=\"document.title='pwned' "
+        f"\u00b7 {report._quote(PAYLOAD)} \u00b7 note: {NOTE_PAYLOAD}",
+        f"gold \u2013 matched: entity ORG \u00b7 NOM \u00b7 cluster E:p \u00b7 m4 \u00b7 "
+        f"{report._quote(PAYLOAD)}"]
+    assert parsed.title == TITLE
+    assert not [attrs for _, attrs in parsed.elements if attrs.get("id") == "pwned"]
+
+
+def test_a_document_without_zones_is_all_article_text() -> None:
+    doc = Document("t-2", "a <b> & c", {"doc_id": "t-2"})
+    gold = report.items(AnnotationDocument.from_dict(
+        {"doc_id": "t-2", "entities": [{"start": 2, "end": 5, "text": "<b>", "type": "ORG"}]}),
+        "gold")
+    report.classify(gold, [], doc, ["entities"])
+    assert report.render_text(doc, gold, first=4) == (
+        'a <span class="it g fn ent l0" data-i="4">&lt;b&gt;</span> &amp; c')

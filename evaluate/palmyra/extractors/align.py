@@ -5,7 +5,7 @@ back into a span:
 
 1. Every occurrence of the string in the text: exact matches first; when there are none,
    matches that ignore case, runs of whitespace, and the form of quotation marks,
-   apostrophes and dashes ("Syria's" finds "Syria’s").
+   apostrophes and dashes ("Syria's" finds it written with a typographic apostrophe).
 2. One occurrence is chosen: the one the `occurrence` index names (1-based, in text
    order); else the one whose surroundings best match the `context` snippet (a snippet
    that contains the string pins it exactly); else the one nearest to `near` (an anchor

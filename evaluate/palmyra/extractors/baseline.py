@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import chain
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +108,7 @@ class _Text:
         zones = [z for z in (doc.zones or (Zone("body", 0, len(doc.text)),))
                  if zone_types is None or z.type in zone_types]
         return cls(doc, tok.starts, tok.ends, tok.texts, [_norm(t) for t in tok.texts],
-                   list(zip(bounds, bounds[1:], strict=False)), zones)
+                   list(pairwise(bounds)), zones)
 
     def span(self, i: int, j: int) -> dict[str, Any]:
         """The span of tokens [i, j)."""
@@ -166,9 +166,8 @@ def _typed_by_lexicon(words: Sequence[str], lex: _Words) -> str | None:
     for head in heads:
         for kind, table in (("ORG", "org_heads"), ("FAC", "fac_heads"), ("LOC", "loc_heads"),
                             ("GPE", "gpe_heads")):
-            if len(words) > 1 or kind == "ORG":
-                if _norm(head) in lex[table]:
-                    return kind
+            if (len(words) > 1 or kind == "ORG") and _norm(head) in lex[table]:
+                return kind
     first = _norm(words[0])
     if len(words) > 1 and first in lex["loc_prefixes"]:
         return "LOC"
@@ -208,13 +207,12 @@ class _EntityRules:
                 continue
             j = k + 1
             while j < b:
-                if self._starts_run(j) and not self._hyphen_prefix(j):
-                    j += 1
-                elif (self.t.lower[j] in self.lex["name_connectors"] and j + 1 < b
-                      and self._starts_run(j + 1)):
-                    j += 1
-                else:
+                name = self._starts_run(j) and not self._hyphen_prefix(j)
+                joins = (self.t.lower[j] in self.lex["name_connectors"] and j + 1 < b
+                         and self._starts_run(j + 1))
+                if not (name or joins):
                     break
+                j += 1
             if self._hyphen_prefix(k):
                 self._prefix_mention(k)
                 k += 1
@@ -427,9 +425,9 @@ _QUALIFIERS = {
     "at least": "lower_bound", "upwards of": "lower_bound",
 }
 _INCREMENT_BEFORE = ("additional", "another", "extra")
-_TEMPORAL_PREPOSITIONS = frozenset(
-    "in since until till by from to before after during of throughout early late mid "
-    "mid- circa around".split())
+_TEMPORAL_PREPOSITIONS = frozenset((
+    "in", "since", "until", "till", "by", "from", "to", "before", "after", "during", "of",
+    "throughout", "early", "late", "mid", "mid-", "circa", "around"))
 
 _WORDNUM = (r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|"
             r"three|four|five|six|seven|eight|nine))?|zero|one|two|three|four|five|six|seven|"
@@ -452,7 +450,8 @@ _RE_AGE = re.compile(rf"{_B}{_PRE}(?P<num>{_NUM})(?:\s+|-)years?(?:\s+|-)old{_E}
 _RE_MEASURE = re.compile(
     rf"{_B}{_PRE}(?P<num>{_NUM})(?:\s+|-)(?P<unit>{_UNIT_WORDS})(?:s|es)?{_E}", re.I)
 _RE_PERCENT = re.compile(rf"{_B}{_PRE}(?P<num>{_DIGITS})(?P<unit>%)", re.I)
-_RE_MONEY = re.compile(rf"(?<![\w])(?P<cur>[$£€])\s?(?P<num>{_DIGITS}(?:\s+(?:million|billion))?){_E}")
+_RE_MONEY = re.compile(rf"(?<![\w])(?P<cur>[$£€])\s?"
+                       rf"(?P<num>{_DIGITS}(?:\s+(?:million|billion))?){_E}")
 _RE_DATE_MDY = re.compile(rf"{_B}(?P<m>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
                           rf"(?P<y>\d{{4}}){_E}", re.I)
 _RE_DATE_DMY = re.compile(rf"{_B}(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH})\.?,?\s+"
@@ -558,7 +557,7 @@ class _NumberRules:
             for finder, priority in ((self._dates, 0), (self._ages, 1), (self._measures, 1),
                                      (self._money, 1), (self._ranges, 2),
                                      (self._magnitudes, 2), (self._counts, 3),
-                                     (self._ordinals, 3), (self._years, 4)):
+                                     (self._ordinals, 3), (self._years, 2)):
                 for start, end, fields in finder(zone):
                     self.found.append(_Candidate(start, end, priority, fields))
         return self._resolve()
@@ -791,7 +790,15 @@ def _arguments(t: _Text, i: int, j: int, a: int, b: int, trigger: _Trigger,
 
 # --- attributions ----------------------------------------------------------------------------
 
-@dataclass
+_SOURCE_STOPS = frozenset((
+    "that", "which", "who", "whom", "while", "when", "because", "but", "if", "as", "after",
+    "before", "since", "although", "though", "where", "so", "to"))
+_LEADING_PREPOSITIONS = frozenset((
+    "in", "on", "at", "by", "for", "from", "with", "of", "into", "during", "after", "before",
+    "under", "over"))
+
+
+@dataclass(eq=False)
 class _Attribution:
     cue: list[tuple[int, int]]
     content: list[tuple[int, int]] = field(default_factory=list)
@@ -799,8 +806,8 @@ class _Attribution:
     implicit: str | None = None
     hedged: bool = False
     clause_start: int = 0  # where this attribution's words begin (cuts an earlier content)
-    parent: int | None = None  # index of the outer attribution
-    content_after: bool = True  # content follows the cue (cut by a later attribution)
+    parent: _Attribution | None = None  # the attribution whose content holds this one
+    content_after: bool = True  # the content follows the cue (a later clause cuts it)
 
 
 class _AttributionRules:
@@ -809,55 +816,53 @@ class _AttributionRules:
         self.lex = lexicon()
         verbs = self.lex.raw["reporting_verbs"]
         self.verb_of = {_norm(form): lemma for lemma, forms in verbs.items() for form in forms}
+        self.used: set[int] = set()  # tokens already part of an attribution's cue or source
 
     def run(self) -> list[_Attribution]:
         out: list[_Attribution] = []
         for a, b in self.t.sentences:
             found = self._sentence(a, b)
-            self._cut_contents(found, b)
-            base = len(out)
-            for att in found:
-                if att.parent is not None:
-                    att.parent += base
+            self._cut_contents(found)
             out += [x for x in found if x.content]
         return out
 
     # -- cues
     def _sentence(self, a: int, b: int) -> list[_Attribution]:
         t, found = self.t, []
-        k = a
-        while k < b:
-            w = t.lower[k]
-            if w == "according" and k + 1 < b and t.lower[k + 1] == "to":
-                found.append(self._according_to(k, a, b))
-                k += 2
+        for k in range(a, b):
+            if k in self.used:
                 continue
-            if w == "quoted":
-                quoted = self._quoted(k, a, b)
-                if quoted:
-                    found += quoted
-                    k += 1
-                    continue
-            if w in self.verb_of and self._is_verb(k, a):
+            w = t.lower[k]
+            att: _Attribution | list[_Attribution] | None = None
+            if w == "according" and k + 1 < b and t.lower[k + 1] == "to":
+                att = self._according_to(k, a, b)
+            elif w == "as" and t.lower[k + 1:k + 3] in (["quoted", "by"], ["reported", "by"]):
+                att = self._as_quoted_by(k, a, b, found)
+            elif w == "quoted":
+                att = self._quoted(k, a, b)
+            elif w in self.verb_of and self._is_verb(k, a):
                 att = self._verb_cue(k, a, b, found)
-                if att is not None:
-                    found.append(att)
             elif w in self.lex["reporting_nouns"] and k + 1 < b and t.lower[k + 1] == "that":
-                found.append(self._noun_cue(k, a, b))
-            k += 1
+                att = self._noun_cue(k, a, b)
+            for x in (att if isinstance(att, list) else [att] if att else []):
+                for i, j in [*x.cue, *([x.source] if x.source else [])]:
+                    self.used.update(range(i, j))
+                found.append(x)
         return found
 
     def _is_verb(self, k: int, a: int) -> bool:
-        """A form that may be a noun ("report", "claims") is a verb after a name, a pronoun
-        or a plural noun, not after a determiner or an adjective."""
+        """A form that may be a noun ("report", "claims") is a verb unless a determiner, a
+        possessive or an adjective-like word ("unconfirmed", "official") comes before it."""
         t = self.t
         if t.lower[k] not in self.lex["noun_or_verb"]:
             return True
         if k == a:
             return False
         prev = t.lower[k - 1]
-        return (prev in self.lex["pronouns"] or _is_capitalized(t.words[k - 1])
-                or (prev.endswith("s") and prev not in self.lex["function_words"]))
+        if prev in self.lex["pronouns"] or _is_capitalized(t.words[k - 1]):
+            return True
+        return not (prev in self.lex["function_words"] or prev in ("'s", "\u2019s")
+                    or prev.endswith(("ed", "al", "ial")) or prev in self.lex["premodifiers"])
 
     def _according_to(self, k: int, a: int, b: int) -> _Attribution:
         """"According to X, CONTENT." or "CONTENT, according to X."."""
@@ -867,30 +872,58 @@ class _AttributionRules:
             end += 1
         att = _Attribution(cue=[(k, k + 2)], source=(k + 2, end) if end > k + 2 else None,
                            clause_start=k)
-        if k == a or t.words[k - 1] in ",;:":
-            if k > a:  # "CONTENT, according to X."
-                att.content = [(a, k - 1)]
-                att.content_after = False
-            else:
-                att.content = [(end + 1, b)] if end < b and t.words[end] == "," else []
+        if k > a and t.words[k - 1] in ",;:":  # "CONTENT, according to X."
+            att.content = [(a, k - 1)]
+            att.content_after = False
+        elif end < b and t.words[end] == ",":
+            att.content = [(end + 1, b)]
+        self._hedge(att)
+        return att
+
+    def _as_quoted_by(self, k: int, a: int, b: int, found: list[_Attribution]
+                      ) -> _Attribution | None:
+        """"CONTENT, as quoted by X.": X's attribution holds the sentence before it, and
+        the attributions found there are nested in it."""
+        t = self.t
+        end = k + 3
+        while end < b and t.words[end] not in ",;:" and not self._sentence_end(end, b):
+            end += 1
+        if end == k + 3 or k - 1 <= a:
+            return None
+        att = _Attribution(cue=[(k, k + 3)], source=(k + 3, end), clause_start=k,
+                           content=[(a, k - 1)], content_after=False)
+        for inner in found:
+            inner.parent = att
         self._hedge(att)
         return att
 
     def _quoted(self, k: int, a: int, b: int) -> list[_Attribution]:
-        """"X quoted Y as saying CONTENT" (or "CONTENT, X quoted Y as saying."): an outer
-        attribution (X, "quoted") holding the inner one (Y, "as saying")."""
+        """"X quoted Y as saying CONTENT" (or "CONTENT, X quoted Y as saying."), and the
+        passive "Y was quoted (on/by X) as saying CONTENT": X's attribution ("quoted")
+        holds Y's ("as saying")."""
         t = self.t
         m = next((x for x in range(k + 1, min(b - 1, k + 10))
                   if t.lower[x] == "as" and t.lower[x + 1] == "saying"), None)
         if m is None:
             return []
-        inner = _Attribution(cue=[(m, m + 2)], source=(k + 1, m) if m > k + 1 else None,
-                             clause_start=k + 1)
+        s = k - 1
+        while s >= a and t.lower[s] in self.lex["auxiliaries"] \
+                and t.lower[s] not in self.lex["be_forms"]:
+            s -= 1
+        passive = s >= a and t.lower[s] in self.lex["be_forms"]
+        if passive:
+            inner_source = self._source_before(s + 1, a)
+            between = (k + 2, m) if k + 1 < m and t.lower[k + 1] in ("on", "by", "in") else None
+            outer_source = between if between and between[0] < between[1] else None
+        else:
+            inner_source = (k + 1, m) if m > k + 1 else None
+            outer_source = self._source_before(k, a)
+        inner = _Attribution(cue=[(m, m + 2)], source=inner_source,
+                             clause_start=inner_source[0] if inner_source else m)
         after = m + 2 + (1 if m + 2 < b and t.lower[m + 2] == "that" else 0)
-        outer_source = self._source_before(k, a)
         if after < b and not self._sentence_end(after, b):
             inner.content = [(after, b)]
-        elif outer_source is not None and outer_source[0] - 1 >= a \
+        elif not passive and outer_source and outer_source[0] - 1 > a \
                 and t.words[outer_source[0] - 1] == ",":
             inner.content = [(a, outer_source[0] - 1)]
             inner.content_after = False
@@ -898,11 +931,14 @@ class _AttributionRules:
         if outer_source is None:
             return [inner]
         outer = _Attribution(cue=[(k, k + 1)], source=outer_source,
-                             clause_start=outer_source[0],
+                             clause_start=min(outer_source[0], inner.clause_start),
                              content_after=inner.content_after)
-        outer.content = sorted([*inner.content, (k + 1, m + 2)])
+        held = [inner_source] if passive and inner_source else [(k + 1, m + 2)]
+        if passive:
+            held = [*held, (m, m + 2)]
+        outer.content = sorted({*inner.content, *held})
+        inner.parent = outer
         self._hedge(outer)
-        inner.parent = -1  # set to the outer's index below
         return [outer, inner]
 
     def _verb_cue(self, k: int, a: int, b: int, found: list[_Attribution]
@@ -915,7 +951,7 @@ class _AttributionRules:
         while s >= a and t.lower[s] in self.lex["auxiliaries"]:
             passive = passive or t.lower[s] in self.lex["be_forms"]
             s -= 1
-        if passive and t.lower[k].endswith(("ed", "told", "said")):
+        if passive and not t.lower[k].endswith(("ing", "s")):
             # "are reported to have ...", "it's understood": no source in the text
             att.implicit = "unspecified"
             subject = self._source_before(s + 1, a)
@@ -948,14 +984,20 @@ class _AttributionRules:
             c += 1
         while c < b and t.words[c] in ":,":
             c += 1
-        if c < b and not self._sentence_end(c, b):
+        if c < b and not self._sentence_end(c, b) and not self._cue_at(c):
             att.content.append((c, b))
             return
         # Nothing after the cue: the content comes first ("CONTENT, X said." / a quote).
         first = att.source[0] if att.source else k
-        if first - 1 >= a and t.words[first - 1] in "," + CLOSE_QUOTES:
+        if first - 1 > a and t.words[first - 1] in "," + CLOSE_QUOTES:
             att.content.append((a, first))
             att.content_after = False
+
+    def _cue_at(self, c: int) -> bool:
+        """Another attribution's cue opens at token c ("..., as quoted by X")."""
+        words = self.t.lower[c:c + 3]
+        return words[:2] == ["according", "to"] or words in (["as", "quoted", "by"],
+                                                             ["as", "reported", "by"])
 
     def _noun_cue(self, k: int, a: int, b: int) -> _Attribution:
         """"a report that ...": the possessor is the source ("the government's admission
@@ -981,8 +1023,9 @@ class _AttributionRules:
 
     def _source_before(self, k: int, a: int) -> tuple[int, int] | None:
         """The noun phrase ending before token k (auxiliaries skipped): back to a comma, a
-        quote, a clause word or the sentence start, at most 12 tokens; an appositive
-        between commas before the cue is skipped ("X, of the Y group, said")."""
+        quote, a clause word, another attribution or the sentence start, at most 12 tokens;
+        an appositive between commas before the cue is skipped ("X, of the Y group,
+        said"); leading prepositions and a trailing time phrase are left out."""
         t, lex = self.t, self.lex
         end = k - 1
         while end >= a and t.lower[end] in lex["auxiliaries"]:
@@ -993,17 +1036,28 @@ class _AttributionRules:
             if opening is None or not self._appositive(opening + 1):
                 return None
             end = opening - 1
-        if end < a or not (t.words[end][:1].isalnum()):
+        if end < a or not t.words[end][:1].isalnum() or end in self.used:
             return None
         start = end
-        stops = {"that", "which", "who", "while", "when", "because", "but", "if", "as",
-                 "after", "before", "since", "although", "though", "where", "so"}
-        while (start - 1 >= a and end - start < 11
+        while (start - 1 >= a and end - start < 11 and start - 1 not in self.used
                and t.words[start - 1] not in ",;:()" + QUOTES
-               and t.lower[start - 1] not in stops
-               and not (start - 1 == a and t.lower[a] in ("however", "but", "and"))):
+               and t.lower[start - 1] not in _SOURCE_STOPS
+               and t.lower[start - 1] not in self.verb_of):
             start -= 1
-        return start, end + 1
+        while start < end and t.lower[start] in _LEADING_PREPOSITIONS | {"however", "but",
+                                                                         "and"}:
+            start += 1
+        return start, self._without_time(start, end + 1)
+
+    def _without_time(self, i: int, j: int) -> int:
+        """"X on Saturday", "X in March", "X today": the time phrase is not the source."""
+        t, lex = self.t, self.lex
+        if j - i > 1 and t.lower[j - 1] in ("today", "yesterday", "tonight"):
+            return j - 1
+        if (j - i > 2 and t.lower[j - 2] in ("on", "in", "last", "this")
+                and (t.words[j - 1] in lex.raw["weekdays"] or t.words[j - 1] in lex.raw["months"])):
+            return j - 2
+        return j
 
     def _appositive(self, k: int) -> bool:
         return self.t.lower[k] in ("of", "which", "who", "a", "an", "the", "from", "based",
@@ -1020,22 +1074,19 @@ class _AttributionRules:
                       or self.verb_of.get(t.lower[first]) in lex["hedging_verbs"]
                       or bool(words & lex["hedging_words"]))
 
-    def _cut_contents(self, found: list[_Attribution], b: int) -> None:
+    def _cut_contents(self, found: list[_Attribution]) -> None:
         """A content that follows its cue ends where the next attribution's words begin
-        (rule 5.3: a clause with a cue of its own is not part of it)."""
+        (rule 5.3: a clause with a cue of its own is not part of it); its edges are
+        trimmed of punctuation, quotes and connectors."""
         starts = sorted(x.clause_start for x in found)
         for att in found:
             new = []
-            for i, j in att.content:
-                if att.content_after and (i, j) == att.content[-1]:
-                    later = [s for s in starts if i < s < j]
-                    j = min(later, default=j)
+            for n, (i, j) in enumerate(att.content):
+                if att.content_after and n == len(att.content) - 1:
+                    j = min([s for s in starts if i < s < j], default=j)
                 new.append(self._trim(i, j))
-            att.content = [x for x in new if x[0] < x[1]]
-            att.content = [x for x in att.content if x not in [att.source, *att.cue]]
-        for n, att in enumerate(found):
-            if att.parent == -1:
-                att.parent = n - 1
+            taken = {att.source, *att.cue}
+            att.content = [x for x in new if x[0] < x[1] and x not in taken]
 
     def _trim(self, i: int, j: int) -> tuple[int, int]:
         """Drop closing punctuation, connectors and enclosing quotes at the edges."""
@@ -1048,28 +1099,33 @@ class _AttributionRules:
         return i, j
 
 
-def _attribution_type(text: str, spans: list[dict[str, Any]], whole: str) -> str:
+def _attribution_type(spans: list[dict[str, Any]], text: str) -> str:
     """direct: every content span is quoted; mixed: quoted words inside; else indirect."""
     def quoted(s: dict[str, Any]) -> bool:
-        before = whole[max(0, s["start"] - 2):s["start"]]
-        return any(q in before for q in OPEN_QUOTES)
+        return any(q in text[max(0, s["start"] - 2):s["start"]] for q in OPEN_QUOTES)
 
     if spans and all(quoted(s) for s in spans):
         return "direct"
-    if any(q in s["text"] for s in spans for q in QUOTES.replace("'", "").replace("\u2019", "")):
+    marks = "\"\u201c\u201d\u2018\u00ab\u00bb"  # not the apostrophes of "Syria's"
+    if any(q in s["text"] for s in spans for q in marks):
         return "mixed"
     return "indirect"
 
 
 def find_attributions(text: _Text, entities: list[dict[str, Any]]) -> list[dict[str, Any]]:
     found = _AttributionRules(text).run()
+    # ids in text order of each attribution's first span, the outer one first on a tie
+    def first(att: _Attribution) -> tuple[int, int]:
+        spans = [*att.cue, *att.content, *([att.source] if att.source else [])]
+        return min(i for i, _ in spans), 0 if att.parent is None else 1
+
+    found.sort(key=first)
+    ids = {id(att): f"a{n}" for n, att in enumerate(found, 1)}
     by_span = {(e["start"], e["end"]): e["id"] for e in entities}
     out: list[dict[str, Any]] = []
-    index: dict[int, str] = {}
-    for n, att in enumerate(found):
-        index[n] = f"a{len(out) + 1}"
+    for att in found:
         spans = [text.span(i, j) for i, j in att.content]
-        item: dict[str, Any] = {"id": index[n]}
+        item: dict[str, Any] = {"id": ids[id(att)]}
         if att.source is not None:
             source = text.span(*att.source)
             mention = by_span.get((source["start"], source["end"]))
@@ -1078,9 +1134,9 @@ def find_attributions(text: _Text, entities: list[dict[str, Any]]) -> list[dict[
             item["implicit_source"] = att.implicit
         item["cue"] = [text.span(i, j) for i, j in att.cue]
         item["content"] = spans
-        item["type"] = _attribution_type(text.doc.text, spans, text.doc.text)
-        if att.parent is not None and att.parent in index:
-            item["parent"] = index[att.parent]
+        item["type"] = _attribution_type(spans, text.doc.text)
+        if att.parent is not None and id(att.parent) in ids:
+            item["parent"] = ids[id(att.parent)]
         item["hedged"] = att.hedged
         out.append(item)
     return out

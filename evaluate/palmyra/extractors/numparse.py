@@ -17,18 +17,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ONES = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen".split())}
-_TENS = {w: 10 * i for i, w in enumerate(
-    "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+
+def _numbered(names: str, scale: int = 1, first: int = 0) -> dict[str, int]:
+    """{name: scale * (position + first)} for the space-separated names ("_" skips one)."""
+    return {w: scale * (i + first) for i, w in enumerate(names.split()) if w != "_"}
+
+
+_ONES = _numbered("zero one two three four five six seven eight nine ten eleven twelve "
+                  "thirteen fourteen fifteen sixteen seventeen eighteen nineteen")
+_TENS = _numbered("_ _ twenty thirty forty fifty sixty seventy eighty ninety", scale=10)
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
-_ORDINALS = {w: i + 1 for i, w in enumerate(
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-    "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth".split())}
-_ORDINALS |= {w: 10 * i for i, w in enumerate(
-    "_ _ twentieth thirtieth fortieth fiftieth sixtieth seventieth eightieth ninetieth".split())
-    if w != "_"}
+_ORDINALS = _numbered("first second third fourth fifth sixth seventh eighth ninth tenth "
+                      "eleventh twelfth thirteenth fourteenth fifteenth sixteenth seventeenth "
+                      "eighteenth nineteenth", first=1)
+_ORDINALS |= _numbered("_ _ twentieth thirtieth fortieth fiftieth sixtieth seventieth "
+                       "eightieth ninetieth", scale=10)
 _ORDINALS |= {"hundredth": 100, "thousandth": 1000}
 # Plural magnitude words: vague bounds 2 x m to 10 x m - 1 ("hundreds" = 200..999, rule 5.1).
 _MAGNITUDES = {"tens": 10, "dozens": 12, "hundreds": 100, "thousands": 1_000,
@@ -57,9 +60,8 @@ _OTHER_UNITS = {"km": "km", "kilometres": "km", "kilometers": "km", "kilometre":
                 "$": "USD", "dollars": "USD", "dollar": "USD", "usd": "USD",
                 "£": "GBP", "pounds": "GBP", "gbp": "GBP", "€": "EUR", "euros": "EUR",
                 "euro": "EUR", "eur": "EUR"}
-_MONTHS = {m: i + 1 for i, m in enumerate(
-    "january february march april may june july august september october november "
-    "december".split())}
+_MONTHS = _numbered("january february march april may june july august september october "
+                    "november december", first=1)
 _MONTHS |= {m[:3]: i for m, i in list(_MONTHS.items())} | {"sept": 9}
 
 _WORD = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:st|nd|rd|th|s)?"

@@ -62,15 +62,16 @@ class LabelMap:
         return set(self.entities) | set(self.numbers)
 
 
-def _check_section(data: dict, section: str, allowed: list[str], source: str) -> dict:
+def _check_section(data: dict, section: str, allowed: list[str], what: str,
+                   source: str) -> dict:
     table = data.get(section) or {}
     if not isinstance(table, dict):
-        raise SpacyAdapterError(f"{source}: {section}: expected a mapping of label to "
-                                f"{section[:-1]} label, found {type(table).__name__}")
+        raise SpacyAdapterError(f"{source}: {section}: expected a mapping of pipeline label "
+                                f"to {what}, found {type(table).__name__}")
     for label, target in table.items():
         if target is not None and target not in allowed:
             raise SpacyAdapterError(
-                f"{source}: {section}.{label}: unknown {section[:-1]} label {target!r} "
+                f"{source}: {section}.{label}: unknown {what} {target!r} "
                 f"(expected one of {', '.join(allowed)}, or null to drop)")
     return {str(k): v for k, v in table.items()}
 
@@ -85,8 +86,9 @@ def parse_labelmap(data: Any, source: str) -> LabelMap:
         raise SpacyAdapterError(f"{source}: unknown key(s) {', '.join(unknown)} "
                                 "(expected name, entities, numbers)")
     ontology = load_ontology()
-    entities = _check_section(data, "entities", ontology.entity_types, source)
-    numbers = _check_section(data, "numbers", list(ontology.raw["number_kinds"]), source)
+    entities = _check_section(data, "entities", ontology.entity_types, "entity type", source)
+    numbers = _check_section(data, "numbers", list(ontology.raw["number_kinds"]),
+                             "number kind", source)
     both = sorted(set(entities) & set(numbers))
     if both:
         raise SpacyAdapterError(f"{source}: label(s) {', '.join(both)} in both entities and "
@@ -276,11 +278,12 @@ def pipeline_labels(nlp: Any) -> set[str]:
 def make(model: str, options: dict[str, str]) -> SpacyExtractor:
     """The extractor for `spacy:MODEL` with `--option KEY=VALUE` options (module docstring)."""
     opts = _parse_options(options)
-    nlp = _load_pipeline(model, opts["disable"])
     spec = opts["labelmap"]
-    if spec == "auto":
-        spec = detect_labelmap(pipeline_labels(nlp))
-    labelmap = load_labelmap(spec)
+    # A named map is checked before the pipeline loads: a typo fails at once.
+    labelmap = load_labelmap(spec) if spec != "auto" else None
+    nlp = _load_pipeline(model, opts["disable"])
+    if labelmap is None:
+        labelmap = load_labelmap(detect_labelmap(pipeline_labels(nlp)))
     meta = nlp.meta
     name = (f"spacy:{model} ({meta.get('lang', '?')}_{meta.get('name', '?')} "
             f"{meta.get('version', '?')}, labelmap {labelmap.name})")

@@ -417,10 +417,11 @@ def _doc_summary(marks: Sequence[Item], scored: set[str]) -> str:
         n = Counter((x.side, x.status) for x in marks if x.layer == layer)
         gold = sum(v for (side, _), v in n.items() if side == "gold")
         pred = sum(v for (side, _), v in n.items() if side == "pred")
+        name = "attribution spans" if layer == "attributions" else layer
         if layer not in scored:
-            cells = [layer, gold, "-", "-", pred, "-", "-"]
+            cells = [name, gold, "-", "-", pred, "-", "-"]
         else:
-            cells = [layer, gold, n["gold", "tp"], n["gold", "fn"], pred, n["pred", "fp"],
+            cells = [name, gold, n["gold", "tp"], n["gold", "fn"], pred, n["pred", "fp"],
                      n["pred", "ign"]]
         rows.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
     return (f'<table class="summary"><thead><tr>{head}</tr></thead>'

@@ -2,8 +2,8 @@
 // JSON.parse, never evaluated); the script only toggles classes and attributes and writes
 // textContent, so no string of the input is ever parsed as markup.
 // A URL fragment selects a view on load: #layer=numbers, #layer=entities,events,
-// #type=PER,count, #show=errors (or show=tp,fn,fp,ign,un); <body data-active> lists the
-// layers shown.
+// #type=PER,count, #show=errors (or show=tp,fn,fp,ign,un); the data-active attribute of the
+// body lists the layers shown.
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("report-data").textContent);
