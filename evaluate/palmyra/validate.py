@@ -21,7 +21,9 @@ from __future__ import annotations
 import codecs
 import datetime
 import json
+import math
 import re
+import sys
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -286,9 +288,27 @@ def _reject_constant(name: str) -> float:
     raise _NotJSON(f"not valid JSON: {name} is not a JSON number")
 
 
-def _parse(text: str) -> tuple[Any, list[tuple[dict, list[str]]]]:
-    """json.loads that also finds duplicate keys (JSON would silently keep the last)."""
+# A \uD800-\uDFFF escape: a lone surrogate once parsed, unless paired.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_DOUBLE_DIGITS = 308  # an integer of more digits may lie beyond the largest double
+
+
+def _parse(text: str) -> tuple[Any, list[tuple[dict, list[str]]], bool]:
+    """json.loads that also finds duplicate keys (JSON would silently keep the last), and says
+    whether the data may hold a value _report_unrepresentable should look at."""
     duplicates: list[tuple[dict, list[str]]] = []
+    out_of_range: list[str] = []
+
+    def number(literal: str) -> float:
+        value = float(literal)
+        if math.isinf(value):  # 1e400: valid JSON syntax, no double holds it
+            out_of_range.append(literal)
+        return value
+
+    def integer(literal: str) -> int:
+        if len(literal) > _DOUBLE_DIGITS:
+            out_of_range.append(literal)
+        return int(literal)
 
     def pairs(items: list[tuple[str, Any]]) -> dict:
         obj = dict(items)
@@ -298,7 +318,37 @@ def _parse(text: str) -> tuple[Any, list[tuple[dict, list[str]]]]:
             duplicates.append((obj, sorted(set(dups))))
         return obj
 
-    return json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant), duplicates
+    data = json.loads(text, object_pairs_hook=pairs, parse_constant=_reject_constant,
+                      parse_float=number, parse_int=integer)
+    suspect = bool(out_of_range) or ("\\u" in text and _SURROGATE_ESCAPE.search(text))
+    return data, duplicates, bool(suspect)
+
+
+def _report_unrepresentable(data: Any, sink: _Sink) -> None:
+    """Values JSON text can spell but no annotation can hold: a lone surrogate (an unpaired
+    \\ud800 escape; it cannot be written as UTF-8, so a converted or reported document would
+    fail on output), and numbers beyond the range of a double (1e400 reads as infinity,
+    a 400-digit integer cannot be compared with a float)."""
+    stack: list[tuple[Any, tuple[PathPart, ...]]] = [(data, ())]
+    while stack:
+        node, parts = stack.pop()
+        kind = type(node)
+        if kind is str:
+            if not node.isascii():
+                bad = next((c for c in node if "\ud800" <= c <= "\udfff"), None)
+                if bad is not None:
+                    sink.add(parts, f"expected text in Unicode, found a lone surrogate "
+                                    f"U+{ord(bad):04X} (an unpaired \\u{ord(bad):04x} escape)",
+                             "json")
+        elif kind is dict:
+            stack.extend((v, (*parts, k)) for k, v in node.items())
+        elif kind is list:
+            stack.extend((v, (*parts, i)) for i, v in enumerate(node))
+        elif (kind is float and not math.isfinite(node)) or (
+                kind is int and abs(node) > sys.float_info.max):
+            found = f"an integer of {len(str(abs(node)))} digits" if kind is int else str(node)
+            sink.add(parts, f"expected a number within the range of a double (about "
+                            f"1.8e308), found {found}", "json")
 
 
 def _report_duplicate_keys(data: Any, duplicates: list[tuple[dict, list[str]]],
@@ -315,17 +365,18 @@ def _report_duplicate_keys(data: Any, duplicates: list[tuple[dict, list[str]]],
             stack.extend((v, (*parts, i)) for i, v in enumerate(node))
 
 
-def _decode(raw: bytes, sink: _Sink) -> str | None:
-    if raw.startswith(codecs.BOM_UTF8):
+def _decode(raw: bytes, sink: _Sink, line: int = 1, offset: int = 0) -> str | None:
+    """The text of raw bytes that start at `line` and byte `offset` of their file."""
+    if offset == 0 and raw.startswith(codecs.BOM_UTF8):
         sink.add((), "starts with a UTF-8 byte order mark; save the file as UTF-8 without BOM",
                  "json")
-        raw = raw[len(codecs.BOM_UTF8):]
+        raw, offset = raw[len(codecs.BOM_UTF8):], len(codecs.BOM_UTF8)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
+        line += raw[: exc.start].count(b"\n")
         sink.add((), f"not UTF-8: byte 0x{raw[exc.start]:02x} at line {line} "
-                     f"(byte offset {exc.start}) is not valid UTF-8", "json")
+                     f"(byte offset {offset + exc.start}) is not valid UTF-8", "json")
         return None
 
 
@@ -335,7 +386,7 @@ def _load_json(text: str, sink: _Sink, what: str) -> tuple[bool, Any]:
         sink.add((), f"empty: expected {what}", "json")
         return False, None
     try:
-        data, duplicates = _parse(text)
+        data, duplicates, suspect = _parse(text)
     except json.JSONDecodeError as exc:
         at = f"column {exc.colno}" if sink.line is not None else \
             f"line {exc.lineno}, column {exc.colno}"
@@ -344,12 +395,33 @@ def _load_json(text: str, sink: _Sink, what: str) -> tuple[bool, Any]:
     except _NotJSON as exc:
         sink.add((), str(exc), "json")
         return False, None
+    except ValueError as exc:  # Python reads integers of at most 4300 digits
+        reason = (f"an integer of more than {sys.get_int_max_str_digits()} digits"
+                  if "integer string conversion" in str(exc) else str(exc))
+        sink.add((), f"not valid JSON: {reason}", "json")
+        return False, None
     except RecursionError:
         sink.add((), "cannot be read: nested too deeply", "json")
         return False, None
     if duplicates:
         _report_duplicate_keys(data, duplicates, sink)
+    if suspect:
+        _report_unrepresentable(data, sink)
     return True, data
+
+
+def load_json(text: str, what: str = "a JSON value") -> tuple[Any, list[str]]:
+    """Parse JSON text from outside (an interchange file) as the validator parses documents:
+    (the data, or None, and the problems, one line each, "<JSON path>: <message>"): a syntax
+    error, a byte order mark, NaN or Infinity, an integer too long to read, nesting too deep,
+    a duplicate key, a lone surrogate, a number beyond the range of a double."""
+    sink = _Sink("")
+    if text.startswith("\ufeff"):
+        sink.add((), "starts with a UTF-8 byte order mark; save the file as UTF-8 without BOM",
+                 "json")
+        text = text[1:]
+    ok, data = _load_json(text, sink, what)
+    return (data if ok else None), [f"{p.path}: {p.message}" for p in sink.problems]
 
 
 # --------------------------------------------------------------------------- registry
@@ -493,6 +565,13 @@ def _cross_document(facts: list[_Facts]) -> list[_Facts]:
 
 
 # --------------------------------------------------------------------------- the validator
+
+
+def listed(path: Path) -> bool:
+    """A folder entry to read as a file: a file, or a link that leads nowhere (broken, or a
+    loop), which is then reported as unreadable rather than silently skipped. Anything else
+    (a folder, a FIFO that would block a read) is not a document."""
+    return path.is_file() or (path.is_symlink() and not path.exists())
 
 
 # Below this many documents, a second process costs more than it saves.
@@ -639,7 +718,9 @@ class Validator:
             ref = self._registry_ref(annotations_dir())
         else:
             ref = _RegistryRef(None, "no cluster registry was given")
-        facts = self._check_document(data, _Sink(file, line), ref, None)
+        sink = _Sink(file, line)
+        _report_unrepresentable(data, sink)  # text from a file was checked as it was parsed
+        facts = self._check_document(data, sink, ref, None)
         return _sorted(_problems(_cross_document([facts])) + self.take_pending())
 
     def _check_document(self, data: Any, sink: _Sink, registry: _RegistryRef,
@@ -696,30 +777,46 @@ class Validator:
                                      path.name if in_folder or gold else None)]
 
     def _jsonl_file(self, path: Path, registry: _RegistryRef) -> list[_Facts]:
+        """One document per line, read one line at a time: memory holds one line and the
+        facts of the documents checked, never the file."""
         sink = _Sink(str(path))
-        text = self._read(path, sink)
-        if text is None:
-            return [_Facts(sink, readable=False)]
-        lines = text.split("\n")  # not splitlines(): U+2028 may stand inside a JSON string
-        if not any(line.strip() for line in lines):
+        out = [_Facts(sink)]  # problems of the file as a whole (a byte order mark)
+        offset, documents = 0, 0
+        try:
+            with open(path, "rb") as fh:
+                # Lines end at b"\n" only (U+2028 may stand inside a JSON string); a final
+                # "\r" is JSON whitespace.
+                for number, raw in enumerate(fh, start=1):
+                    at, offset = offset, offset + len(raw)
+                    if not raw.strip():
+                        continue  # a blank line (the trailing newline) holds no document
+                    documents += 1
+                    line_sink = _Sink(str(path), number)
+                    line = _decode(raw, sink if at == 0 else line_sink, number, at)
+                    ok, data = (_load_json(line, line_sink, "a JSON object (an annotation "
+                                                            "document)")
+                                if line is not None else (False, None))
+                    out.append(self._check_document(data, line_sink, registry, None) if ok
+                               else _Facts(line_sink, readable=False))
+        except OSError as exc:
+            sink.add((), f"cannot read: {exc.strerror or exc}", "json")
+            out[0].readable = False
+            return out
+        if not documents:
             sink.add((), "empty: expected one JSON object (an annotation document) per line",
                      "json")
-            return [_Facts(sink)]
-        out = [_Facts(sink)]  # problems of the file as a whole (a byte order mark)
-        for number, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue  # a blank line (the trailing newline) holds no document
-            line_sink = _Sink(str(path), number)
-            ok, data = _load_json(line, line_sink, "a JSON object (an annotation document)")
-            out.append(self._check_document(data, line_sink, registry, None) if ok
-                       else _Facts(line_sink, readable=False))
         return out
 
     def folder(self, path: Path | str, *, allow_empty: bool = False) -> list[Problem]:
         """The problems of a folder: its clusters.json and *.json / *.jsonl documents (not
         subfolders, hidden files or other files). Documents must be named <doc_id>.json."""
         path = Path(path)
-        docs = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith(".")
+        try:
+            entries = list(path.iterdir())
+        except OSError as exc:
+            return [Problem(str(path), "$", f"cannot read the folder: {exc.strerror or exc}",
+                            check="folder")]
+        docs = sorted(p for p in entries if listed(p) and not p.name.startswith(".")
                       and p.suffix in (".json", ".jsonl") and p.name != REGISTRY_NAME)
         ref = self._registry_ref(path)
         registry = ref.get()  # a folder's clusters.json is checked even if no gold uses it
@@ -1268,5 +1365,5 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
 
 
 __all__ = ["MEMORY", "REGISTRY_NAME", "Problem", "Report", "Validator", "accelerated",
-           "json_path", "validate_corpus", "validate_document", "validate_file",
-           "validate_folder", "validate_paths"]
+           "json_path", "listed", "load_json", "validate_corpus", "validate_document",
+           "validate_file", "validate_folder", "validate_paths"]

@@ -170,10 +170,12 @@ def _usage(args: argparse.Namespace) -> str | None:
 
 
 def _options(args: argparse.Namespace) -> dict[str, str]:
+    from palmyra.io import UsageError
+
     keys = [k for k, _ in args.option]
     twice = sorted({k for k in keys if keys.count(k) > 1})
     if twice:
-        raise ValueError(f"--option {', '.join(twice)}: given more than once")
+        raise UsageError([f"--option {', '.join(twice)}: given more than once"])
     return dict(args.option)
 
 
@@ -198,6 +200,9 @@ def _run_extractor(args: argparse.Namespace) -> Mapping[str, AnnotationDocument]
     from palmyra.io import InputError, UsageError, read_gold
 
     options = _options(args)
+    if ":" in args.extractor and not args.extractor.startswith("spacy:") \
+            and "" not in sys.path and str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))  # module:callable in the current folder
     extractor = load(args.extractor, options)
     if args.corpus is not None and not Path(args.corpus).is_dir():
         raise UsageError([f"{args.corpus}: no such folder (corpus)"])
@@ -234,6 +239,20 @@ def _run_extractor(args: argparse.Namespace) -> Mapping[str, AnnotationDocument]
     return read_predictions(out, args.corpus)
 
 
+def _is_run_folder(path: str) -> bool:
+    """A folder written by --extractor: its run.json is the manifest, not a prediction."""
+    import json
+
+    from palmyra.extractors.run import MANIFEST
+
+    manifest = Path(path) / MANIFEST
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "manifest_version" in data and "spec" in data
+
+
 def _write_html(args: argparse.Namespace, result: Result,
                 predictions: Mapping[str, AnnotationDocument] | None) -> None:
     """The HTML report (palmyra.report.html, imported only when asked for)."""
@@ -261,15 +280,16 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.extractor is not None:
             predictions = _run_extractor(args)
+        elif _is_run_folder(args.pred):
+            from palmyra.extractors.run import read_predictions
+
+            predictions = read_predictions(args.pred, args.corpus)
         result = evaluate(args.gold, predictions if predictions is not None else args.pred,
                           layers=layers_of(args), bootstrap=args.bootstrap, seed=args.seed,
                           corpus=args.corpus)
     except InputError as exc:
         report_problems("evaluate", exc.problems)
         return exc.exit_code
-    except ValueError as exc:  # duplicate --option keys
-        print(f"palmyra evaluate: {exc}", file=sys.stderr)
-        return 2
     except _Stop as stop:
         return stop.code
     except KeyboardInterrupt:

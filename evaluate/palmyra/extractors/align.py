@@ -5,7 +5,9 @@ back into a span:
 
 1. Every occurrence of the string in the text: exact matches first; when there are none,
    matches that ignore case, runs of whitespace, and the form of quotation marks,
-   apostrophes and dashes ("Syria's" finds it written with a typographic apostrophe).
+   apostrophes and dashes ("Syria's" finds it written with a typographic apostrophe). Of
+   these, the occurrences that do not cut a word are kept when there are any ("it" is not
+   looked for inside "cities").
 2. One occurrence is chosen: the one the `occurrence` index names (1-based, in text
    order); else the one whose surroundings best match the `context` snippet (a snippet
    that contains the string pins it exactly); else the one nearest to `near` (an anchor
@@ -67,9 +69,17 @@ class Aligner:
         while at >= 0:
             found.append((at, at + len(needle)))
             at = self.text.find(needle, at + 1)
-        if found:
-            return found
-        return [m.span() for m in loose_pattern(needle).finditer(self.text)]
+        if not found:
+            found = [m.span() for m in loose_pattern(needle).finditer(self.text)]
+        whole = [f for f in found if self._whole_words(needle, *f)]
+        return whole or found
+
+    def _whole_words(self, needle: str, start: int, end: int) -> bool:
+        """Does text[start:end] not cut a word ("it" inside "cities" does)?"""
+        text = self.text
+        cut_before = start > 0 and needle[0].isalnum() and text[start - 1].isalnum()
+        cut_after = end < len(text) and needle[-1].isalnum() and text[end].isalnum()
+        return not (cut_before or cut_after)
 
     def locate(self, needle: str, *, occurrence: int | None = None, context: str | None = None,
                near: int | None = None, used: Collection[Found] = ()) -> Found | None:

@@ -8,8 +8,8 @@ words taken from the corpus texts. Every rule is stated in docs/extractors.md; i
   connectors such as "of" or "al" joining), typed by countries and their adjectives (GPE),
   titles before a name (PER), the name's last word (ORG, FAC, LOC, GPE heads), a classifier
   noun after it ("X group"), a place preposition before it ("in X"), then defaults; one type
-  per surface string per document; level NAM; cluster id from the normalized string, so
-  identical strings corefer within and across documents.
+  per surface string per document; level NAM; cluster id from the type and the normalized
+  string, so identical strings of one type corefer within and across documents.
 - numbers: regular expressions with number-word parsing, qualifiers, units, TimeML values.
 - events: a trigger lexicon mapped to the ontology's types; realis OTHER after modal,
   negation, conditional or intention words; the subject (and object) name as arguments.
@@ -115,10 +115,6 @@ class _Text:
         start, end = self.starts[i], self.ends[j - 1]
         return {"start": start, "end": end, "text": self.doc.text[start:end]}
 
-    def sentence_of(self, i: int) -> tuple[int, int]:
-        k = bisect_left([b for _, b in self.sentences], i + 1)
-        return self.sentences[k]
-
 
 def _is_capitalized(word: str) -> bool:
     """A name-like token: "Palmyra", "ISIS", "U.S.", "al-Assad" (an Arabic article before a
@@ -184,6 +180,7 @@ class _EntityRules:
         # start offset -> end offset of mentions that cover part of a token ("Russian" in
         # "Russian-backed")
         self.partial: dict[int, int] = {}
+        self._counts: Counter[str] | None = None
 
     def run(self) -> list[_Mention]:
         for a, b in self.t.sentences:
@@ -298,11 +295,12 @@ class _EntityRules:
         """A classifier noun after the name, or a place preposition right before it."""
         lower, lex = self.t.lower, self.lex
         if j < len(lower):
-            for kind, nouns in lex.raw["classifiers"].items():
-                if lower[j] in {n.lower() for n in nouns}:
+            for kind, nouns in _classifiers().items():
+                if lower[j] in nouns:
                     return kind
-        if i > 0 and lower[i - 1] in lex["place_prepositions"]:
-            return "GPE"
+        acronym = all(_is_acronym(w) for w in self.t.words[i:j])
+        if i > 0 and lower[i - 1] in lex["place_prepositions"] and not acronym:
+            return "GPE"  # "in X"; an unknown acronym is rarely a place ("in IS hands")
         if i > 1 and lower[i - 1] in ("and", "or") and self.found \
                 and self.found[-1].j == i - 1 and self.found[-1].strength >= CUE:
             return self.found[-1].type  # "in Aleppo and Damascus": the first's type
@@ -311,7 +309,9 @@ class _EntityRules:
     def shouted(self, word: str) -> bool:
         """A function word in capitals that occurs once in the document is emphasis; an
         acronym spelled like a function word ("IS") recurs."""
-        return sum(1 for w in self.t.words if w == word) < 2
+        if self._counts is None:
+            self._counts = Counter(self.t.words)
+        return self._counts[word] < 2
 
     def _add(self, i: int, j: int, kind: str, strength: int) -> None:
         text = " ".join(self.t.words[i:j])
@@ -351,13 +351,21 @@ class _EntityRules:
             m.type = best[0][1]
 
 
-def _cluster_id(key: str) -> str:
-    """E:<slug of the normalized string>; a hash keeps it short and ASCII when needed."""
+@cache
+def _classifiers() -> dict[str, frozenset[str]]:
+    return {kind: frozenset(n.lower() for n in nouns)
+            for kind, nouns in lexicon().raw["classifiers"].items()}
+
+
+def _cluster_id(key: str, kind: str) -> str:
+    """E:<type>:<slug of the normalized string>; a hash keeps it short and ASCII when
+    needed. The type is part of the id: a cluster never mixes types, even when one string is
+    typed differently in two documents (a validator warning otherwise)."""
     slug = re.sub(r"[^a-z0-9]+", "-", key).strip("-")
     if not slug or len(slug) > 100 or not key.isascii():
         digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
         slug = f"{slug[:80]}-{digest}".strip("-")
-    return f"E:{slug}"
+    return f"E:{kind}:{slug}"
 
 
 def find_entities(text: _Text) -> list[dict[str, Any]]:
@@ -370,7 +378,7 @@ def find_entities(text: _Text) -> list[dict[str, Any]]:
             span = {"start": span["start"], "end": end,
                     "text": text.doc.text[span["start"]:end]}
         out.append({"id": f"m{n}", **span, "type": m.type, "level": "NAM",
-                    "cluster": _cluster_id(m.key)})
+                    "cluster": _cluster_id(m.key, m.type)})
     return out
 
 
@@ -564,10 +572,15 @@ class _NumberRules:
 
     def _resolve(self) -> list[dict[str, Any]]:
         """Non-overlapping spans: the longest first, then the stronger pattern."""
-        chosen: list[_Candidate] = []
+        chosen: list[_Candidate] = []  # kept sorted by start; they never overlap
+        starts: list[int] = []
         for c in sorted(self.found, key=lambda c: (c.start - c.end, c.priority, c.start)):
-            if all(c.end <= o.start or o.end <= c.start for o in chosen):
-                chosen.append(c)
+            k = bisect_left(starts, c.start)
+            if (k > 0 and chosen[k - 1].end > c.start) or (k < len(chosen)
+                                                           and chosen[k].start < c.end):
+                continue
+            chosen.insert(k, c)
+            starts.insert(k, c.start)
         out = []
         for c in sorted(chosen):
             out.append({"start": c.start, "end": c.end, "text": self.doc.text[c.start:c.end],
@@ -707,7 +720,8 @@ def _triggers() -> dict[str, list[_Trigger]]:
     """First word -> triggers starting with it, longest first."""
     table: dict[str, list[_Trigger]] = {}
     for etype, groups in lexicon().raw["events"].items():
-        for pos, forms in groups.items():
+        for group, forms in groups.items():
+            pos = {"verbs": "verb", "nouns": "noun"}.get(group, group)
             for form in forms:
                 words = tuple(_norm(w) for w in str(form).split())
                 table.setdefault(words[0], []).append(_Trigger(words, etype, pos))
@@ -965,10 +979,10 @@ class _AttributionRules:
                 return None
             att.source = previous.source
         else:
-            att.source = self._source_before(k, a)
+            att.source = self._source_before(k, a) or self._source_after(k, a, b)
             if att.source is None:
                 return None
-            att.clause_start = att.source[0]
+            att.clause_start = min(att.source[0], k)
         self._content_of_verb(att, k, lemma, a, b)
         self._hedge(att, lemma)
         return att
@@ -984,14 +998,26 @@ class _AttributionRules:
             c += 1
         while c < b and t.words[c] in ":,":
             c += 1
-        if c < b and not self._sentence_end(c, b) and not self._cue_at(c):
+        inverted = att.source is not None and att.source[0] > k
+        if c < b and not inverted and not self._sentence_end(c, b) and not self._cue_at(c):
             att.content.append((c, b))
             return
         # Nothing after the cue: the content comes first ("CONTENT, X said." / a quote).
-        first = att.source[0] if att.source else k
+        first = min(att.source[0], k) if att.source else k
         if first - 1 > a and t.words[first - 1] in "," + CLOSE_QUOTES:
             att.content.append((a, first))
             att.content_after = False
+
+    def _source_after(self, k: int, a: int, b: int) -> tuple[int, int] | None:
+        """'"QUOTE," said X.': after a quotation, the source may follow the cue."""
+        t = self.t
+        if not (k - 1 > a and (t.words[k - 1] in CLOSE_QUOTES
+                               or (t.words[k - 1] == "," and t.words[k - 2] in CLOSE_QUOTES))):
+            return None
+        end = k + 1
+        while end < b and end - k <= 8 and t.words[end] not in PUNCT_END + QUOTES:
+            end += 1
+        return (k + 1, end) if end > k + 1 else None
 
     def _cue_at(self, c: int) -> bool:
         """Another attribution's cue opens at token c ("..., as quoted by X")."""
@@ -1036,6 +1062,10 @@ class _AttributionRules:
             if opening is None or not self._appositive(opening + 1):
                 return None
             end = opening - 1
+        if end > a and t.words[end] == ")":  # "X (the acronym) said"
+            opening = next((x for x in range(end - 1, max(a, end - 8) - 1, -1)
+                            if t.words[x] == "("), None)
+            end = opening - 1 if opening is not None else end
         if end < a or not t.words[end][:1].isalnum() or end in self.used:
             return None
         start = end

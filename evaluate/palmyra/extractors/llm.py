@@ -82,6 +82,7 @@ MAX_RETRY_AFTER = 120.0  # seconds: a longer Retry-After is cut to this
 ISSUE_KINDS = ("unaligned", "unknown-label", "bad-item", "duplicate")
 _TIMEX = re.compile(r"([0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?|P[0-9YMWD.]+|PT[0-9HMS.]+)")
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)\s*```", re.DOTALL)
+_OUTCOME = re.compile(r"; [a-z ]*(?:dropped|ignored)$")
 
 
 class LLMConfigError(ExtractorError):
@@ -417,8 +418,8 @@ class _Reader:
     """Turns the items of one layer's answer into annotations, recording issues."""
 
     def __init__(self, doc: Document, view: TextView, layer: str, ontology: Ontology,
-                 strict: bool) -> None:
-        self.doc, self.view, self.layer = doc, view, layer
+                 strict: bool, scope: str = "document") -> None:
+        self.doc, self.view, self.layer, self.scope = doc, view, layer, scope
         self.aligner = Aligner(view.text)
         self.ontology = ontology
         self.strict = strict
@@ -426,8 +427,11 @@ class _Reader:
         self.used: set[Found] = set()
 
     def issue(self, kind: str, path: str, message: str) -> None:
+        """Record an issue; `message` ends with what is done about it ("; item dropped"),
+        which strict mode leaves out, since it stops instead."""
         if self.strict and kind in ("unknown-label", "bad-item"):
-            raise LLMError(f"{self.doc.doc_id}: {self.layer}: {path}: {message}")
+            what = _OUTCOME.sub("", message)
+            raise LLMError(f"{self.doc.doc_id}: {self.layer}: {path}: {what}")
         self.issues.append(Issue(self.doc.doc_id, self.layer, kind, f"{path}: {message}"))
 
     def string(self, item: Mapping[str, Any], key: str, path: str) -> str:
@@ -476,7 +480,7 @@ class _Reader:
                                     used=self.used)
         mapped = self.view.to_document(*found) if found else None
         if found is None or mapped is None:
-            self.issue("unaligned", path, f"{needle!r} does not occur in the document"
+            self.issue("unaligned", path, f"{needle!r} does not occur in the {self.scope}"
                        if found is None else f"{needle!r} spans two zones")
             return None
         if claim:
@@ -789,7 +793,9 @@ class LLMExtractor:
             items = parse_items(content, layer)
         except ValueError as exc:
             raise LLMError(f"{where}: {exc}") from None
-        reader = _Reader(doc, view, layer, self.ontology, self.settings.strict)
+        scope = "document" if len(view.pieces) == 1 and view.text == doc.text else \
+            "article text"
+        reader = _Reader(doc, view, layer, self.ontology, self.settings.strict, scope)
         return READERS[layer](reader, items), reader.issues
 
     def _document(self, doc: Document, results: list[tuple[tuple, list[Issue]]]

@@ -295,7 +295,7 @@ def read_number(text: str, kind: str, year: str | None = None) -> Reading | None
     if numeral.magnitude is not None:
         qualifier = "vague"
         low, high = _vague_bounds(numeral.magnitude)
-    else:
+    elif kind != "date":  # "2016-04-09" is no range
         other = _range_end(text, found, i, j)
         if other is not None:
             qualifier, low, high, value, j = "range", value, other.value, None, other.end

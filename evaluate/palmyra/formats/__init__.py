@@ -668,6 +668,36 @@ def _next_id(prefix: str, taken: set[str]) -> str:
 # --------------------------------------------------------------------------- checking, I/O
 
 
+def decode_text(raw: bytes, file: str) -> str:
+    """The text of an input file (raises FormatError, one line, for a byte order mark or
+    bytes that are not UTF-8: offsets count code points of the text as the corpus has it)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise FormatError([f"{file}: starts with a UTF-8 byte order mark; save the file as "
+                           "UTF-8 without BOM"])
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise FormatError([f"{file}:{line}: not UTF-8: byte 0x{raw[exc.start]:02x} (byte "
+                           f"offset {exc.start}) is not valid UTF-8"]) from None
+
+
+def read_json(path: Path) -> Any:
+    """A JSON input file, parsed as the validator parses documents (raises FormatError with
+    one line per problem: unreadable, not UTF-8, a syntax error, NaN, an integer too long to
+    read, nesting too deep, a duplicate key, a lone surrogate, a number beyond a double)."""
+    from palmyra.validate import load_json
+
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise FormatError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+    data, problems = load_json(decode_text(raw, str(path)))
+    if problems:
+        raise FormatError([f"{path}: {line}" for line in problems])
+    return data
+
+
 def check_imported(docs: Sequence[Imported], *, corpus_dir: Path | str | None = None,
                    registry: Mapping | Path | str | None = None) -> tuple[list[str], list[str]]:
     """Errors and warnings of converted documents (palmyra.validate), one line each:

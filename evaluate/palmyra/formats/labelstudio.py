@@ -47,6 +47,7 @@ from palmyra.formats import (
     check_meta,
     document_meta,
     graph_of,
+    read_json,
     split_spans,
 )
 
@@ -172,13 +173,12 @@ def read_tasks(path: Path, corpus: Mapping[str, Document], *, status: str | None
                assign_ids: bool = False) -> tuple[list[Imported], list[str]]:
     """The documents of a Label Studio JSON export (a list of tasks, or one task), and
     notes on tasks skipped for want of an annotation (raises FormatError)."""
-    try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FormatError([f"{path}: cannot read: {exc}"]) from None
+    data = read_json(path)
     tasks = [data] if isinstance(data, dict) else data
     if not isinstance(tasks, list):
         raise FormatError([f"{path}: expected a list of tasks, found {type(data).__name__}"])
+    if not tasks:
+        raise FormatError([f"{path}: no tasks (an empty list)"])
     out: list[Imported] = []
     skipped: list[str] = []
     problems: list[str] = []
@@ -210,8 +210,11 @@ def read_task(task: Any, corpus: Mapping[str, Document], *, file: str, index: in
     text = corpus[doc_id].text
     meta = data.get("palmyra")
     problems = check_meta(meta, f"{where}: data.palmyra") if meta is not None else []
-    annotations = [a for a in task.get("annotations") or []
-                   if isinstance(a, dict) and not a.get("was_cancelled")]
+    listed = task.get("annotations") or []
+    if not isinstance(listed, list):
+        raise FormatError([f"{where}: annotations: expected a list, found "
+                           f"{_quote(listed)[:60]}"])
+    annotations = [a for a in listed if isinstance(a, dict) and not a.get("was_cancelled")]
     if len(annotations) > 1:
         problems.append(f"{where}: {len(annotations)} annotations; expected one (export one "
                         "annotator's work)")
