@@ -118,7 +118,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "evaluate", help="score predictions (or an extractor) against the gold",
         description="Score a prediction set (a folder of <doc_id>.json annotation documents "
-                    "or a JSONL file) against the gold, per layer and mode, with 95%% "
+                    "or a JSONL file) against the gold, per layer and mode, with 95% "
                     "bootstrap intervals and a reproducibility signature; or run an "
                     "extractor over the documents of the gold, write its predictions one "
                     "document at a time, and score them the same way. Exit codes: 0 scored, "
