@@ -9,12 +9,13 @@ Exit codes: 0 success, 1 problems found in the input, 2 usage error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
 from palmyra import __version__
 
-COMMANDS = ("validate", "evaluate", "compare", "agreement", "build", "convert")
+COMMANDS = ("validate", "evaluate", "compare", "agreement", "build", "convert", "claims")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,10 +37,8 @@ def _printable_output() -> None:
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
-            try:
+            with contextlib.suppress(ValueError, OSError):  # closed or detached: leave it
                 reconfigure(errors="backslashreplace")
-            except (ValueError, OSError):  # a closed or detached stream: leave it
-                pass
 
 
 def main(argv: list[str] | None = None) -> int:

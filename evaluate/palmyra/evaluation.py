@@ -109,9 +109,12 @@ def _corpus(corpus: PathLike | Mapping[str, Document] | None) -> _Corpus:
         raise InputError([str(exc)]) from None
 
 
-def _read(source: PathLike | Docs | None, corpus: _Corpus, what: str) -> DocumentSet:
+def _read(source: PathLike | Docs | None, corpus: _Corpus, what: str,
+          keep: Docs | None = None) -> DocumentSet:
     """A set given as a mapping (doc_ids checked against the corpus) or read from a path
-    (every file validated, which needs the corpus as a folder)."""
+    (every file validated, which needs the corpus as a folder). Documents read from a path
+    whose doc_id is not in `keep` (the gold) are kept without their items: they are not
+    scored (palmyra.io.read_documents)."""
     if isinstance(source, Mapping):
         docs = from_mapping(source, f"<{what} mapping>")
         unknown = [d for d in docs.docs if d not in corpus.docs]
@@ -124,7 +127,7 @@ def _read(source: PathLike | Docs | None, corpus: _Corpus, what: str) -> Documen
                           "give the corpus as a folder, or the documents as a mapping"])
     if source is None:
         return read_gold(None, corpus.folder)
-    return read_documents(source, corpus.folder, what=what)
+    return read_documents(source, corpus.folder, what=what, keep=keep)
 
 
 def _gold(gold: PathLike | Docs | None, corpus: _Corpus) -> tuple[DocumentSet, str]:
@@ -178,9 +181,72 @@ class _Scored:
     not_in_gold: list[str]
 
 
+Pair = tuple[AnnotationDocument, AnnotationDocument, Document]
+Rows = dict[Key, Tally]
+# Below this many documents per process, starting processes costs more than it saves.
+PARALLEL_MIN_DOCUMENTS = 200
+
+
+def _layer_rows(pair: Pair, layer: str, scorer: Scorer, kinds: Sequence[str]) -> Rows:
+    """One layer's rows of one document pair."""
+    out = scorer(*pair)
+    return {key: t for key, t in getattr(out, "table", out).items()
+            if key[0] == layer and (layer != "coreference" or _kind(key[1]) in kinds)}
+
+
+_shard: tuple[list[Pair], Sequence[str], Sequence[str], Mapping[str, Scorer]] | None = None
+
+
+def _start_shard(pairs: list[Pair], layers: Sequence[str], kinds: Sequence[str],
+                 scorers: Mapping[str, Scorer]) -> None:
+    """In a worker process: the documents and scorers, given once (inherited without a copy
+    where processes fork)."""
+    global _shard
+    _shard = (pairs, layers, kinds, scorers)
+
+
+def _score_shard(bounds: tuple[int, int]) -> list[list[Rows]]:
+    """In a worker process: per document of pairs[start:stop], its rows per layer."""
+    assert _shard is not None
+    pairs, layers, kinds, scorers = _shard
+    start, stop = bounds
+    return [[_layer_rows(pair, layer, scorers[layer], kinds) for layer in layers]
+            for pair in pairs[start:stop]]
+
+
+def _rows_in_parallel(pairs: list[Pair], layers: Sequence[str], kinds: Sequence[str],
+                      scorers: Mapping[str, Scorer], jobs: int) -> list[list[Rows]] | None:
+    """Per document, its rows per layer, scored in `jobs` processes (None when processes
+    cannot be had here: the caller scores in this one). Scores are sums of per-document
+    counts, so the shards need nothing from each other; the caller adds the rows up in
+    document order, exactly as one process does, so the results are identical."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from pickle import PicklingError
+
+    size = -(-len(pairs) // (jobs * 4))  # a few shards per process balance the load
+    bounds = [(i, min(i + size, len(pairs))) for i in range(0, len(pairs), size)]
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_start_shard,
+                                 initargs=(pairs, layers, kinds, scorers)) as pool:
+            return [doc for shard in pool.map(_score_shard, bounds) for doc in shard]
+    except (OSError, BrokenProcessPool, PicklingError, AttributeError):
+        return None  # no processes (a sandbox), or a scorer that cannot be sent to one
+
+
+def _jobs(jobs: int) -> int:
+    """Processes for `jobs` (0: one per CPU this process may use)."""
+    if jobs:
+        return jobs
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
 def _score(gold: Docs, preds: Docs, corpus: Mapping[str, Document], layers: Sequence[str],
            kinds: Sequence[str], scorers: Mapping[str, Scorer],
-           timings: dict[str, float]) -> _Scored:
+           timings: dict[str, float], jobs: int = 1) -> _Scored:
     missing = [d for d in sorted(gold) if d not in preds]
     not_in_gold = sorted(d for d in preds if d not in gold)
     absent = [x for x in layers if x not in scorers]
@@ -189,16 +255,20 @@ def _score(gold: Docs, preds: Docs, corpus: Mapping[str, Document], layers: Sequ
     pairs = [(gold[d], preds.get(d) or AnnotationDocument(d), corpus[d]) for d in sorted(gold)]
     per_document = {g.doc_id: Counts() for g, _, _ in pairs}
     stacked = Stacked()
-    for layer in layers:
+    jobs = min(_jobs(jobs), len(pairs) // PARALLEL_MIN_DOCUMENTS)
+    started = time.perf_counter()
+    parallel = _rows_in_parallel(pairs, layers, kinds, scorers, jobs) if jobs > 1 else None
+    if parallel is not None:
+        timings[f"score:layers ({jobs} processes)"] = time.perf_counter() - started
+    for i, layer in enumerate(layers):  # layer by layer, document by document, as always
         started = time.perf_counter()
-        scorer = scorers[layer]
-        for unit, (g, p, doc) in enumerate(pairs):
-            out = scorer(g, p, doc)
-            rows = {key: t for key, t in getattr(out, "table", out).items()
-                    if key[0] == layer and (layer != "coreference" or _kind(key[1]) in kinds)}
-            per_document[g.doc_id].table.update(rows)
+        for unit, pair in enumerate(pairs):
+            rows = (parallel[unit][i] if parallel is not None
+                    else _layer_rows(pair, layer, scorers[layer], kinds))
+            per_document[pair[0].doc_id].table.update(rows)
             stacked.add(unit, rows)
-        timings[f"score:{layer}"] = time.perf_counter() - started
+        if parallel is None:
+            timings[f"score:{layer}"] = time.perf_counter() - started
     cross = Counts()
     if "coreference" in layers:
         started = time.perf_counter()
@@ -401,9 +471,10 @@ def _intervals(result: Result, bootstrap: int, seed: int) -> None:
     result.timings["bootstrap"] = time.perf_counter() - started
 
 
-def _check_counts(bootstrap: int, seed: int, trials: int = 0) -> None:
+def _check_counts(bootstrap: int, seed: int, trials: int = 0, jobs: int = 1) -> None:
     problems = [f"{name} must be a whole number >= 0, found {value!r}"
-                for name, value in (("bootstrap", bootstrap), ("trials", trials))
+                for name, value in (("bootstrap", bootstrap), ("trials", trials),
+                                    ("jobs", jobs))
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0]
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         problems.append(f"seed must be a whole number >= 0, found {seed!r}")
@@ -414,25 +485,27 @@ def _check_counts(bootstrap: int, seed: int, trials: int = 0) -> None:
 def evaluate(gold: PathLike | Docs | None, predictions: PathLike | Docs, *,
              layers: Sequence[str] | None = None, bootstrap: int = DEFAULT_RESAMPLES,
              seed: int = DEFAULT_SEED,
-             corpus: PathLike | Mapping[str, Document] | None = None) -> Result:
+             corpus: PathLike | Mapping[str, Document] | None = None,
+             jobs: int = 1) -> Result:
     """Score predictions against the gold.
 
     gold: a folder of `<doc_id>.json` files or a JSONL file, a mapping doc_id ->
     AnnotationDocument, or None for the bundled gold. predictions: the same (no default).
     layers: some of LAYERS (default: every layer the gold has). bootstrap: resamples for the
     95% intervals (0: none). corpus: a corpus folder or a mapping doc_id -> Document (default:
-    the bundled corpus). Raises palmyra.io.InputError (bad input, one line per problem) or
-    UsageError (bad paths or options)."""
-    _check_counts(bootstrap, seed)
+    the bundled corpus). jobs: processes that score documents (0: one per CPU); the result
+    is identical for any value. Raises palmyra.io.InputError (bad input, one line per
+    problem) or UsageError (bad paths or options)."""
+    _check_counts(bootstrap, seed, jobs=jobs)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     docs = _corpus(corpus)
     gold_set, version = _gold(gold, docs)
-    pred_set = _read(predictions, docs, "predictions")
+    pred_set = _read(predictions, docs, "predictions", keep=gold_set.docs)
     timings["read"] = time.perf_counter() - started
     scored_layers, not_predicted, kinds = _choose_layers(layers, gold_set.docs, pred_set.docs)
     scored = _score(gold_set.docs, pred_set.docs, docs.docs, scored_layers, kinds,
-                    layer_scorers(), timings)
+                    layer_scorers(), timings, jobs)
     started = time.perf_counter()
     counts = scored.stacked.total()
     timings["sum"] = time.perf_counter() - started
@@ -531,19 +604,21 @@ def compare(gold: PathLike | Docs | None, a: PathLike | Docs, b: PathLike | Docs
             layers: Sequence[str] | None = None, bootstrap: int = DEFAULT_RESAMPLES,
             trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED,
             corpus: PathLike | Mapping[str, Document] | None = None,
-            names: tuple[str, str] | None = None, alpha: float = 0.05) -> Comparison:
+            names: tuple[str, str] | None = None, alpha: float = 0.05,
+            jobs: int = 1) -> Comparison:
     """Score two prediction sets on the same gold and test every metric's difference with a
-    paired bootstrap (`bootstrap` resamples) and approximate randomization (`trials`)."""
-    _check_counts(bootstrap, seed, trials)
+    paired bootstrap (`bootstrap` resamples) and approximate randomization (`trials`).
+    jobs: processes that score documents (0: one per CPU); the result is identical."""
+    _check_counts(bootstrap, seed, trials, jobs)
     docs = _corpus(corpus)
     gold_set, version = _gold(gold, docs)
-    sets = [_read(x, docs, "predictions") for x in (a, b)]
+    sets = [_read(x, docs, "predictions", keep=gold_set.docs) for x in (a, b)]
     wanted, _, _ = _choose_layers(layers, gold_set.docs)
     both, _, kinds = _choose_layers(layers, gold_set.docs, sets[0].docs, sets[1].docs)
     scorers = layer_scorers()
     results = []
     for pred_set in sets:
-        s = _score(gold_set.docs, pred_set.docs, docs.docs, both, kinds, scorers, {})
+        s = _score(gold_set.docs, pred_set.docs, docs.docs, both, kinds, scorers, {}, jobs)
         results.append(Result(s.per_document, s.stacked.total(), s.cross_document, both,
                               [x for x in wanted if x not in both], s.missing, s.not_in_gold,
                               lambda: gold_set.sha256, version, bootstrap, seed,

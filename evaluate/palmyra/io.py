@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from palmyra.annotations import AnnotationDocument, dumps
+from palmyra.annotations import LAYERS, AnnotationDocument, dumps
 from palmyra.corpus import Document
 
 CLUSTERS_FILE = "clusters.json"
@@ -125,11 +126,35 @@ def _read_bytes(path: Path) -> bytes:
         raise InputError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
 
 
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line number, bytes) of a JSONL file, one line at a time: memory holds one line, never
+    the file. Lines end at b"\n" only, as the validator reads them."""
+    try:
+        with open(path, "rb") as fh:
+            yield from enumerate(fh, start=1)
+    except OSError as exc:
+        raise InputError([f"{path}: cannot read: {exc.strerror or exc}"]) from None
+
+
+def _skeleton(doc: AnnotationDocument) -> AnnotationDocument:
+    """A document without its items: which layers it has, all the scoring needs of a
+    prediction that is not scored (documents.not_in_gold, layers predicted)."""
+    return AnnotationDocument(doc.doc_id, doc.status, *(
+        () if getattr(doc, layer) is not None else None for layer in LAYERS))
+
+
 def _folder_files(folder: Path) -> list[Path]:
     """The <doc_id>.json files of a folder, in name order (clusters.json, hidden files,
-    other files and subfolders are not part of the set)."""
-    return sorted(p for p in folder.glob("*.json")
-                  if p.is_file() and p.name != CLUSTERS_FILE and not p.name.startswith("."))
+    other files and subfolders are not part of the set; a link that leads nowhere is listed,
+    to be reported as unreadable)."""
+    from palmyra.validate import listed
+
+    try:
+        entries = list(folder.iterdir())
+    except OSError as exc:
+        raise InputError([f"{folder}: cannot read the folder: {exc.strerror or exc}"]) from None
+    return sorted(p for p in entries if p.suffix == ".json" and listed(p)
+                  and p.name != CLUSTERS_FILE and not p.name.startswith("."))
 
 
 def _corpus_folder(corpus: Path | str | Mapping[str, Document] | None) -> Path | None:
@@ -149,9 +174,17 @@ def _corpus_folder(corpus: Path | str | Mapping[str, Document] | None) -> Path |
 
 def read_documents(path: Path | str,
                    corpus_dir: Path | str | Mapping[str, Document] | None = None, *,
-                   what: str = "predictions") -> DocumentSet:
+                   what: str = "predictions", keep: Container[str] | None = None
+                   ) -> DocumentSet:
     """Read and check a folder of `<doc_id>.json` files, one `.json` document or a JSONL
-    file (`.jsonl`, one document per line) against a corpus folder (None: the bundled corpus; the bundled corpus loaded as documents also works).
+    file (`.jsonl`, one document per line) against a corpus folder (None: the bundled
+    corpus; the bundled corpus loaded as documents also works).
+
+    A JSONL file is read one line at a time (twice: checked, then parsed) and hashed as it
+    is read, so memory holds the documents kept, never the file. `keep`: the doc_ids whose
+    items are needed (the gold's, when reading predictions); any other document is checked
+    like the rest, then kept without its items (which layers it has), so that a prediction
+    set far larger than the gold costs little memory. None keeps every document whole.
 
     Raises UsageError for a path that does not exist, InputError listing every problem
     (invalid JSON, schema violations, unknown doc_ids, spans that do not match the corpus
@@ -170,14 +203,15 @@ def read_documents(path: Path | str,
     problems = check_files(files, corpus)
     if problems:
         raise InputError(problems)
-    chunks = [_read_bytes(f) for f in files]  # the bytes hashed are the bytes parsed
+    sha = hashlib.sha256()  # of the bytes parsed, file after file
     docs: dict[str, AnnotationDocument] = {}
-    for f, raw in zip(files, chunks, strict=True):
+    for f in files:
         if path.is_dir() or f.suffix != ".jsonl":  # one document per .json file
-            data = [(str(f), _parse(raw, str(f)))]
+            raw = _read_bytes(f)
+            sha.update(raw)
+            data: Iterable[tuple[str, AnnotationDocument]] = [(str(f), _parse(raw, str(f)))]
         else:
-            data = [(f"{f}:{n}", _parse(line, f"{f}:{n}"))
-                    for n, line in enumerate(raw.splitlines(), 1) if line.strip()]
+            data = _parsed_lines(f, sha)
         for source, doc in data:
             if path.is_dir() and doc.doc_id != f.stem:
                 problems.append(f"{source}:$.doc_id: expected {f.stem!r} (the file name), "
@@ -185,10 +219,18 @@ def read_documents(path: Path | str,
             elif doc.doc_id in docs:
                 problems.append(f"{source}:$.doc_id: {doc.doc_id!r} is given twice")
             else:
-                docs[doc.doc_id] = doc
+                docs[doc.doc_id] = doc if keep is None or doc.doc_id in keep else _skeleton(doc)
     if problems:
         raise InputError(problems)
-    return DocumentSet(docs, digest(chunks), str(path))
+    return DocumentSet(docs, sha.hexdigest(), str(path))
+
+
+def _parsed_lines(path: Path, sha: Any) -> Iterator[tuple[str, AnnotationDocument]]:
+    """The documents of a JSONL file, parsed one line at a time; every byte goes to `sha`."""
+    for n, line in _lines(path):
+        sha.update(line)
+        if line.strip():
+            yield f"{path}:{n}", _parse(line, f"{path}:{n}")
 
 
 def read_gold(path: Path | str | None, corpus_dir: Path | str | None = None) -> DocumentSet:

@@ -47,6 +47,7 @@ Severity = Literal["error", "warning"]
 _CALENDAR_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 PathPart = str | int
 REGISTRY_NAME = "clusters.json"
+CLAIMS_NAME = "claims.json"  # the claims layer of a folder, checked by palmyra.claims
 MEMORY = "<memory>"
 
 
@@ -817,11 +818,12 @@ class Validator:
             return [Problem(str(path), "$", f"cannot read the folder: {exc.strerror or exc}",
                             check="folder")]
         docs = sorted(p for p in entries if listed(p) and not p.name.startswith(".")
-                      and p.suffix in (".json", ".jsonl") and p.name != REGISTRY_NAME)
+                      and p.suffix in (".json", ".jsonl")
+                      and p.name not in (REGISTRY_NAME, CLAIMS_NAME))
         ref = self._registry_ref(path)
         registry = ref.get()  # a folder's clusters.json is checked even if no gold uses it
         problems = self.take_pending()
-        if not docs and not allow_empty:
+        if not docs and not allow_empty and not listed(path / CLAIMS_NAME):
             problems.append(Problem(str(path), "$", "no annotation documents (*.json, *.jsonl) "
                                     "in this folder", check="folder"))
         self.files_read.update(doc.absolute() for doc in docs)
@@ -841,7 +843,20 @@ class Validator:
                 registry.used |= fact.used
             if all(f.readable for f in every):
                 self._folder_registries.append(registry)
+        problems += self.claims_in(path)
         return problems
+
+    def claims_in(self, folder: Path) -> list[Problem]:
+        """The problems of the folder's claims layer (claims.json), if it has one: checked by
+        palmyra.claims against the annotation documents beside it (else the bundled gold)."""
+        path = folder / CLAIMS_NAME
+        if not listed(path):
+            return []
+        from palmyra.claims import validate_claims_file  # it imports this module
+
+        self.files_read.add(path.absolute())
+        return validate_claims_file(path, corpus_dir=None if self.bundled_corpus
+                                    else self.corpus_dir)
 
     def _map_files(self, docs: list[Path], registry: _Registry | None,
                    note: str) -> list[tuple[Path, list[_Facts], list[Problem]]]:
@@ -1364,6 +1379,6 @@ def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (order[p.file], p.line or 0, _natural_key(p.path)))
 
 
-__all__ = ["MEMORY", "REGISTRY_NAME", "Problem", "Report", "Validator", "accelerated",
-           "json_path", "listed", "load_json", "validate_corpus", "validate_document",
-           "validate_file", "validate_folder", "validate_paths"]
+__all__ = ["CLAIMS_NAME", "MEMORY", "REGISTRY_NAME", "Problem", "Report", "Validator",
+           "accelerated", "json_path", "listed", "load_json", "validate_corpus",
+           "validate_document", "validate_file", "validate_folder", "validate_paths"]

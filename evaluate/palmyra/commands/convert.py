@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -106,7 +107,7 @@ def _export(args: argparse.Namespace, corpus: dict) -> str:
     source, output = Path(args.source), Path(args.output)
     if args.config and args.format != "labelstudio":
         raise _Usage("--config belongs to the labelstudio format")
-    inputs = {p.resolve() for p in (source.glob("*.json") if source.is_dir() else [source])}
+    inputs = {_real(p) for p in (source.glob("*.json") if source.is_dir() else [source])}
     docs = load_documents(source, args.corpus)
     if args.format == "brat":
         from palmyra.formats.brat import export_collection
@@ -134,7 +135,7 @@ def _export(args: argparse.Namespace, corpus: dict) -> str:
 
 def _import(args: argparse.Namespace, corpus: dict) -> str:
     from palmyra.annotations import dumps
-    from palmyra.formats import FormatError, check_imported
+    from palmyra.formats import FormatError, check_imported, decode_text
 
     source, output = Path(args.source), Path(args.output)
     if args.format == "brat" and not source.is_dir():
@@ -161,9 +162,9 @@ def _import(args: argparse.Namespace, corpus: dict) -> str:
         from palmyra.formats.conll import read_conll
 
         try:
-            text = source.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise FormatError([f"{source}: cannot read: {exc}"]) from None
+            text = decode_text(source.read_bytes(), str(source))
+        except OSError as exc:
+            raise FormatError([f"{source}: cannot read: {exc.strerror or exc}"]) from None
         items, read = read_conll(text, corpus, file=str(source)), [source]
     errors, warnings = check_imported(items, corpus_dir=args.corpus, registry=args.clusters)
     for line in warnings:
@@ -171,7 +172,7 @@ def _import(args: argparse.Namespace, corpus: dict) -> str:
     if errors:
         raise FormatError(errors)
     files = {f"{item.document['doc_id']}.json": dumps(item.canonical()) for item in items}
-    _write_all(output, files, {p.resolve() for p in read})
+    _write_all(output, files, {_real(p) for p in read})
     return f"{_count(items, 'document')} to {output}/"
 
 
@@ -185,12 +186,17 @@ def _write_all(folder: Path, files: dict[str, str], inputs: set[Path]) -> None:
     _write_files({folder / name: text for name, text in files.items()}, inputs)
 
 
+def _real(path: Path) -> Path:
+    """The path with links resolved, without failing on a link loop (Path.resolve raises)."""
+    return Path(os.path.realpath(path))
+
+
 def _write_files(files: dict[Path, str], inputs: set[Path]) -> None:
     """Write every file atomically, after checking that none is an input."""
     from palmyra.annotations import write_atomic
 
     for path in files:
-        if path.resolve() in inputs:
+        if _real(path) in inputs:
             raise _Usage(f"{path} is an input; choose another OUTPUT")
         if path.is_dir():
             raise _Usage(f"{path} is a folder; expected a file")

@@ -60,8 +60,10 @@ from palmyra.formats import (
     check_attribute,
     check_field,
     check_meta,
+    decode_text,
     document_meta,
     graph_of,
+    read_json,
     split_spans,
 )
 
@@ -172,7 +174,7 @@ def _typed(key: str, value: str, quoted: bool) -> tuple[Any, str | None]:
     if key in NUMERIC_FIELDS:
         try:
             number = None if quoted else json.loads(value)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, too many digits, nested too deeply
             number = "?"
         if quoted or not (number is None or isinstance(number, (int, float))) \
                 or isinstance(number, bool):
@@ -408,7 +410,8 @@ class _Reader:
     # ---- T and E lines
 
     def textbound(self, where: str, tid: str, parts: list[str]) -> None:
-        m = re.fullmatch(r"(\S+) (\d+ \d+(?:;\d+ \d+)*)", parts[1] if len(parts) > 1 else "")
+        m = re.fullmatch(r"(\S+) ([0-9]+ [0-9]+(?:;[0-9]+ [0-9]+)*)",  # ASCII digits only
+                         parts[1] if len(parts) > 1 else "")
         if m is None:
             found = "\t".join(parts[1:])
             self.add(where, "expected 'T<n><TAB>TYPE START END[;START END...]<TAB>TEXT', "
@@ -418,7 +421,12 @@ class _Reader:
         if btype not in _types():
             self.add(where, f"unknown type {btype!r} (expected {_type_list()})")
             return
-        spans = [tuple(map(int, pair.split())) for pair in offsets.split(";")]
+        try:
+            spans = [tuple(map(int, pair.split())) for pair in offsets.split(";")]
+        except ValueError:  # more digits than Python reads (4300): beyond any text
+            self.add(where, f"offsets {offsets[:40]}...: end is beyond the text "
+                            f"({len(self.text)} characters)")
+            return
         for start, end in spans:
             if start >= end:
                 self.add(where, f"offsets {start} {end}: expected start < end")
@@ -603,11 +611,9 @@ def read_collection(folder: Path, corpus: Mapping[str, Document], *,
             problems += bad
             continue
         try:
-            content = ann.read_bytes().decode("utf-8")
+            content = decode_text(ann.read_bytes(), str(ann))
             out.append(read_ann(content, doc_id=doc_id, text=text, file=str(ann), meta=meta,
                                 status=status, assign_ids=assign_ids))
-        except UnicodeDecodeError as exc:
-            problems.append(f"{ann}: not UTF-8 (byte offset {exc.start})")
         except OSError as exc:
             problems.append(f"{ann}: cannot read: {exc.strerror or exc}")
         except FormatError as exc:
@@ -622,9 +628,9 @@ def _read_meta(path: Path, problems: list[str], read: list[Path]) -> dict[str, A
         return {}
     read.append(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        problems.append(f"{path}: cannot read: {exc}")
+        data = read_json(path)
+    except FormatError as exc:
+        problems.extend(exc.problems)
         return {}
     docs = data.get("documents") if isinstance(data, dict) else None
     if not isinstance(docs, dict):

@@ -67,6 +67,8 @@ def read_conll(text: str, corpus: Mapping[str, Document], *, file: str) -> list[
     """The entity layers of an IOB2 file (raises FormatError, one line per problem)."""
     problems: list[str] = []
     sections = _sections(text, file, problems)
+    if not problems and not any(section.rows for section in sections):
+        raise FormatError([f"{file}: no tokens: expected 'token<TAB>tag' lines"])
     out: list[Imported] = []
     for section in sections:
         doc = _document(section, corpus, file, problems)
