@@ -753,7 +753,8 @@ def test_two_processes_report_exactly_what_one_does(tmp_path, monkeypatch, corpu
     """Large folders are split over processes; the cross-document checks run afterwards, so
     the problems (and their order) never depend on the split."""
     root = tmp_path / "annotations"
-    shutil.copytree(annotations_dir(), root, ignore=shutil.ignore_patterns("*.md", "agreement"))
+    shutil.copytree(annotations_dir(), root, ignore=shutil.ignore_patterns("*.md", "agreement",
+                                                                 "claims.json"))
     docs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in root.glob("palmyra-*")}
     for doc_id in ("palmyra-000", "palmyra-002"):  # predictions: clusters agree across them
         docs[doc_id]["status"] = "prediction"

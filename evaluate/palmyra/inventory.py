@@ -22,7 +22,7 @@ def load_gold(directory: Path | str | None = None) -> dict[str, AnnotationDocume
     directory = Path(directory) if directory is not None else annotations_dir()
     docs = {}
     for path in sorted(directory.glob("*.json")):
-        if path.name == "clusters.json":
+        if path.name in ("clusters.json", "claims.json"):
             continue
         doc = AnnotationDocument.from_dict(json.loads(path.read_text(encoding="utf-8")))
         docs[doc.doc_id] = doc

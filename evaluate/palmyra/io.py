@@ -19,6 +19,7 @@ from palmyra.annotations import LAYERS, AnnotationDocument, dumps
 from palmyra.corpus import Document
 
 CLUSTERS_FILE = "clusters.json"
+CLAIMS_FILE = "claims.json"  # the claims layer (palmyra.claims), not a document
 
 
 class InputError(Exception):
@@ -154,7 +155,7 @@ def _folder_files(folder: Path) -> list[Path]:
     except OSError as exc:
         raise InputError([f"{folder}: cannot read the folder: {exc.strerror or exc}"]) from None
     return sorted(p for p in entries if p.suffix == ".json" and listed(p)
-                  and p.name != CLUSTERS_FILE and not p.name.startswith("."))
+                  and p.name not in (CLUSTERS_FILE, CLAIMS_FILE) and not p.name.startswith("."))
 
 
 def _corpus_folder(corpus: Path | str | Mapping[str, Document] | None) -> Path | None:

@@ -726,10 +726,10 @@ def load_documents(path: Path | str, corpus_dir: Path | str | None = None
     aside), one .json document or a .jsonl file; every file is validated first (raises
     FormatError listing the problems)."""
     from palmyra.paths import annotations_dir
-    from palmyra.validate import REGISTRY_NAME, Validator
+    from palmyra.validate import CLAIMS_NAME, REGISTRY_NAME, Validator
 
     path = Path(path)
-    files = sorted(p for p in path.glob("*.json") if p.name != REGISTRY_NAME
+    files = sorted(p for p in path.glob("*.json") if p.name not in (REGISTRY_NAME, CLAIMS_NAME)
                    and not p.name.startswith(".")) if path.is_dir() else [path]
     if not files:
         raise FormatError([f"{path}: no annotation documents (<doc_id>.json) found"])

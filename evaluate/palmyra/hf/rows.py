@@ -61,7 +61,7 @@ def read_gold(root: Path) -> Gold:
     annotations: dict[str, dict] = {}
     files: dict[str, str] = {}
     for path in sorted((root / "annotations").glob("*.json")):
-        if path.name == CLUSTERS_FILE:
+        if path.name in (CLUSTERS_FILE, "claims.json"):
             continue
         shown = f"annotations/{path.name}"
         data = _read_json(path, shown)
