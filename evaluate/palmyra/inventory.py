@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from palmyra.annotations import AnnotationDocument
-from palmyra.paths import annotations_dir
+from palmyra.paths import annotations_dir, is_document_file
 
 
 def load_gold(directory: Path | str | None = None) -> dict[str, AnnotationDocument]:
@@ -22,7 +22,7 @@ def load_gold(directory: Path | str | None = None) -> dict[str, AnnotationDocume
     directory = Path(directory) if directory is not None else annotations_dir()
     docs = {}
     for path in sorted(directory.glob("*.json")):
-        if path.name in ("clusters.json", "claims.json"):
+        if not is_document_file(path):
             continue
         doc = AnnotationDocument.from_dict(json.loads(path.read_text(encoding="utf-8")))
         docs[doc.doc_id] = doc

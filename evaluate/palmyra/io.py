@@ -17,9 +17,9 @@ from typing import Any
 
 from palmyra.annotations import LAYERS, AnnotationDocument, dumps
 from palmyra.corpus import Document
+from palmyra.paths import REGISTRY_FILE, is_document_file
 
-CLUSTERS_FILE = "clusters.json"
-CLAIMS_FILE = "claims.json"  # the claims layer (palmyra.claims), not a document
+CLUSTERS_FILE = REGISTRY_FILE
 
 
 class InputError(Exception):
@@ -155,7 +155,7 @@ def _folder_files(folder: Path) -> list[Path]:
     except OSError as exc:
         raise InputError([f"{folder}: cannot read the folder: {exc.strerror or exc}"]) from None
     return sorted(p for p in entries if p.suffix == ".json" and listed(p)
-                  and p.name not in (CLUSTERS_FILE, CLAIMS_FILE) and not p.name.startswith("."))
+                  and is_document_file(p))
 
 
 def _corpus_folder(corpus: Path | str | Mapping[str, Document] | None) -> Path | None:

@@ -31,3 +31,18 @@ def annotations_dir() -> Path:
 
 def schema_dir() -> Path:
     return data_root() / "schema"
+
+
+# Files that may sit beside annotation documents in a folder and are not documents: the
+# cross-document cluster registry, the claims layer, and a run's manifest.
+REGISTRY_FILE = "clusters.json"
+CLAIMS_FILE = "claims.json"
+MANIFEST_FILE = "run.json"
+NOT_DOCUMENTS = frozenset({REGISTRY_FILE, CLAIMS_FILE, MANIFEST_FILE})
+
+
+def is_document_file(path: Path) -> bool:
+    """A `<doc_id>.json` annotation document of a folder (not hidden, not one of
+    NOT_DOCUMENTS)."""
+    return (path.suffix == ".json" and path.name not in NOT_DOCUMENTS
+            and not path.name.startswith("."))

@@ -36,7 +36,14 @@ from jsonschema import Draft202012Validator
 from palmyra.annotations import LAYERS
 from palmyra.corpus import DOC_ID, CorpusError, Document, load_document
 from palmyra.ontology import Ontology, load_ontology
-from palmyra.paths import annotations_dir, corpus_dir, schema_dir
+from palmyra.paths import (
+    CLAIMS_FILE,
+    NOT_DOCUMENTS,
+    REGISTRY_FILE,
+    annotations_dir,
+    corpus_dir,
+    schema_dir,
+)
 
 try:  # Optional: a compiled validator that answers "valid?" ~100x faster (see _Schemas).
     import jsonschema_rs as _fast
@@ -46,8 +53,8 @@ except ImportError:  # pragma: no cover - depends on the environment
 Severity = Literal["error", "warning"]
 _CALENDAR_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 PathPart = str | int
-REGISTRY_NAME = "clusters.json"
-CLAIMS_NAME = "claims.json"  # the claims layer of a folder, checked by palmyra.claims
+REGISTRY_NAME = REGISTRY_FILE
+CLAIMS_NAME = CLAIMS_FILE  # the claims layer of a folder, checked by palmyra.claims
 MEMORY = "<memory>"
 
 
@@ -819,7 +826,7 @@ class Validator:
                             check="folder")]
         docs = sorted(p for p in entries if listed(p) and not p.name.startswith(".")
                       and p.suffix in (".json", ".jsonl")
-                      and p.name not in (REGISTRY_NAME, CLAIMS_NAME))
+                      and p.name not in NOT_DOCUMENTS)
         ref = self._registry_ref(path)
         registry = ref.get()  # a folder's clusters.json is checked even if no gold uses it
         problems = self.take_pending()

@@ -31,9 +31,10 @@ from palmyra import __version__
 from palmyra.annotations import SCHEMA_VERSION, AnnotationDocument, dump, write_atomic
 from palmyra.corpus import Document
 from palmyra.extractors import Extractor, redact, slug
-from palmyra.io import CLUSTERS_FILE, InputError, UsageError, check_files
+from palmyra.io import InputError, UsageError, check_files
+from palmyra.paths import MANIFEST_FILE, is_document_file
 
-MANIFEST = "run.json"
+MANIFEST = MANIFEST_FILE
 MANIFEST_VERSION = 1
 
 
@@ -232,8 +233,7 @@ def _prepare(output_dir: Path, spec: str, options: Mapping[str, str], resume: bo
 
 
 def _prediction_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.json") if p.name not in (MANIFEST, CLUSTERS_FILE)
-                  and not p.name.startswith("."))
+    return sorted(filter(is_document_file, folder.glob("*.json")))
 
 
 def run_extractor(extractor: Extractor, documents: Sequence[Document], output_dir: Path | str,

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from palmyra.annotations import LAYERS, SCHEMA_VERSION, AnnotationDocument
+from palmyra.paths import REGISTRY_FILE, is_document_file
 
 FORMATS = ("brat", "labelstudio", "conll")
 
@@ -726,19 +727,18 @@ def load_documents(path: Path | str, corpus_dir: Path | str | None = None
     aside), one .json document or a .jsonl file; every file is validated first (raises
     FormatError listing the problems)."""
     from palmyra.paths import annotations_dir
-    from palmyra.validate import CLAIMS_NAME, REGISTRY_NAME, Validator
+    from palmyra.validate import Validator
 
     path = Path(path)
-    files = sorted(p for p in path.glob("*.json") if p.name not in (REGISTRY_NAME, CLAIMS_NAME)
-                   and not p.name.startswith(".")) if path.is_dir() else [path]
+    files = sorted(filter(is_document_file, path.glob("*.json"))) if path.is_dir() else [path]
     if not files:
         raise FormatError([f"{path}: no annotation documents (<doc_id>.json) found"])
     validator = Validator(corpus_dir)
     problems: list[str] = []
     for f in files:
-        registry = f.parent / REGISTRY_NAME
+        registry = f.parent / REGISTRY_FILE
         if not registry.is_file():
-            registry = annotations_dir() / REGISTRY_NAME
+            registry = annotations_dir() / REGISTRY_FILE
         problems += [str(p) for p in validator.file(f, registry=registry)
                      if p.severity == "error"]
     if problems:

@@ -181,7 +181,7 @@ def _typed(key: str, value: str, quoted: bool) -> tuple[Any, str | None]:
             return None, f"{key}: expected a number or null, found {value!r}"
         return number, None
     if key == "arg_spans":
-        if quoted or not re.fullmatch(r"\d+(,\d+)*", value):
+        if quoted or not re.fullmatch(r"[0-9]{1,9}(,[0-9]{1,9})*", value):  # ASCII, sane size
             return None, f"arg_spans: expected positions such as 0,2, found {value!r}"
         return [int(v) for v in value.split(",")], None
     return value, None

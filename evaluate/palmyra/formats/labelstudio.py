@@ -306,7 +306,8 @@ class _Results:
             return
         span = self.offsets(here, value)
         labels = value.get("labels")
-        if not (isinstance(labels, list) and len(labels) == 1 and labels[0] in controls()):
+        if not (isinstance(labels, list) and len(labels) == 1 and isinstance(labels[0], str)
+                and labels[0] in controls()):
             self.add(f"{here}: labels: expected one of {', '.join(controls())}, found "
                      f"{json.dumps(labels, ensure_ascii=False)}")
             return
@@ -374,7 +375,7 @@ class _Results:
         rid, here = r.get("id"), self.name(k, r)
         node = self.nodes.get(rid) if isinstance(rid, str) else None
         if node is None:
-            if rid not in self.failed:
+            if not (isinstance(rid, str) and rid in self.failed):
                 self.add(f"{here}: choices for no region (no labels result with this id)")
             return
         names = {v: k for k, v in CHOICES.items()}

@@ -19,9 +19,9 @@ from datasets import ClassLabel, Features, List, Value
 from palmyra.corpus import CorpusError, Document, load_corpus
 from palmyra.hf.features import CONFIGS, features
 from palmyra.ontology import Ontology, load_ontology
+from palmyra.paths import REGISTRY_FILE, is_document_file
 from palmyra.tokenize import to_iob2, tokenization
 
-CLUSTERS_FILE = "clusters.json"
 CLUSTER_LAYERS = ("entities", "events")
 
 
@@ -61,7 +61,7 @@ def read_gold(root: Path) -> Gold:
     annotations: dict[str, dict] = {}
     files: dict[str, str] = {}
     for path in sorted((root / "annotations").glob("*.json")):
-        if path.name in (CLUSTERS_FILE, "claims.json"):
+        if not is_document_file(path):
             continue
         shown = f"annotations/{path.name}"
         data = _read_json(path, shown)
@@ -69,7 +69,7 @@ def read_gold(root: Path) -> Gold:
             raise BuildError([f"{shown}: $: expected an annotation document with a doc_id"])
         annotations[data["doc_id"]] = data
         files[data["doc_id"]] = shown
-    clusters = _read_json(root / "annotations" / CLUSTERS_FILE, f"annotations/{CLUSTERS_FILE}")
+    clusters = _read_json(root / "annotations" / REGISTRY_FILE, f"annotations/{REGISTRY_FILE}")
     return Gold(documents, annotations, files, clusters,
                 load_ontology(root / "schema" / "ontology.yaml"))
 
@@ -165,9 +165,9 @@ def _coreference_rows(gold: Gold, feats: Features, problems: list[str]) -> list[
     for layer in CLUSTER_LAYERS:
         for i, cluster in enumerate(gold.clusters.get(layer, [])):
             row = {**cluster, "layer": layer, "mentions": mentions.pop(cluster["id"], [])}
-            rows.append(conform(row, feats, f"annotations/{CLUSTERS_FILE}: $.{layer}[{i}]",
+            rows.append(conform(row, feats, f"annotations/{REGISTRY_FILE}: $.{layer}[{i}]",
                                 problems))
-    problems.extend(f"annotations/{CLUSTERS_FILE}: cluster {cid!r} (used by {m[0]['doc_id']}) "
+    problems.extend(f"annotations/{REGISTRY_FILE}: cluster {cid!r} (used by {m[0]['doc_id']}) "
                     "is not in the registry" for cid, m in mentions.items())
     return rows
 
