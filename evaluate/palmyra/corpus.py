@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,17 @@ class Document:
         """True when the span [start, end) starts in a zone of one of `zone_types`."""
         zone = self.zone_at(start)
         return zone is not None and zone.type in zone_types
+
+
+def normalization_hint(found: str, expected: str) -> str:
+    """A note for a span text that differs from the corpus text only in its Unicode
+    normalization ("e" + U+0301 against "\u00e9"): the two print alike, and offsets count the
+    code points of the corpus text as it is, which palmyra never normalizes."""
+    if found == expected or unicodedata.normalize("NFC", found) != \
+            unicodedata.normalize("NFC", expected):
+        return ""
+    return ("; equal only after Unicode normalization: give the text (and count offsets) "
+            "in code points of the corpus text as it is, unnormalized")
 
 
 DOC_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")

@@ -34,7 +34,7 @@ from typing import Any, Literal
 from jsonschema import Draft202012Validator
 
 from palmyra.annotations import LAYERS
-from palmyra.corpus import DOC_ID, CorpusError, Document, load_document
+from palmyra.corpus import DOC_ID, CorpusError, Document, load_document, normalization_hint
 from palmyra.ontology import Ontology, load_ontology
 from palmyra.paths import (
     CLAIMS_FILE,
@@ -1103,8 +1103,8 @@ class _DocumentChecks:
     def span_text(self, full: str, start: int, end: int, text: str,
                   parts: tuple[PathPart, ...]) -> None:
         expected = full[start:end]
-        hint = ""
-        if text:
+        hint = normalization_hint(text, expected)
+        if text and not hint:
             where = _nearest(full, text, start)
             hint = (f"; {_show(text)} is at {where}-{where + len(text)}" if where >= 0
                     else f"; {_show(text)} does not occur in the text")

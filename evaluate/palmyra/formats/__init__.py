@@ -661,7 +661,7 @@ class _Assembler:
 
 
 def _next_id(prefix: str, taken: set[str]) -> str:
-    pattern = re.compile(rf"{re.escape(prefix)}(\d+)")
+    pattern = re.compile(rf"{re.escape(prefix)}([0-9]{{1,18}})")  # ASCII; int() reads it
     numbers = [int(m.group(1)) for t in taken if (m := pattern.fullmatch(t))]
     return f"{prefix}{max(numbers, default=0) + 1}"
 

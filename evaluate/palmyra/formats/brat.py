@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from palmyra.annotations import AnnotationDocument
-from palmyra.corpus import Document
+from palmyra.corpus import Document, normalization_hint
 from palmyra.formats import (
     ATTRIBUTES,
     BOOLEANS,
@@ -439,7 +439,7 @@ class _Reader:
         given = "\t".join(parts[2:])
         if len(parts) > 2 and given != covered:
             self.add(where, f"text {given!r} does not match offsets {offsets} "
-                            f"(expected {covered!r})")
+                            f"(expected {covered!r}){normalization_hint(given, covered)}")
             return
         kind, label = _types()[btype]
         self.textbounds[tid] = _TextBound(tid, kind, label, spans, where)

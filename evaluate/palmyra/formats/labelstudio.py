@@ -25,7 +25,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from palmyra.annotations import AnnotationDocument
-from palmyra.corpus import Document
+from palmyra.corpus import Document, normalization_hint
 from palmyra.formats import (
     ATTRIBUTES,
     ENTITY,
@@ -337,7 +337,8 @@ class _Results:
         expected = self.text[start:end]
         if found is not None and found != expected:
             self.add(f"{here}: value.text {_quote(found)} does not match the offsets: "
-                     f"text[{start}:{end}] is {_quote(expected)}{self.hint(start, end, found)}")
+                     f"text[{start}:{end}] is {_quote(expected)}{self.hint(start, end, found)}"
+                     f"{normalization_hint(found, expected) if isinstance(found, str) else ''}")
             return None
         return start, end
 
