@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from palmyra.annotations import LAYERS, SCHEMA_VERSION, AnnotationDocument
-from palmyra.paths import REGISTRY_FILE, is_document_file
 
 FORMATS = ("brat", "labelstudio", "conll")
 
@@ -723,42 +722,15 @@ def check_imported(docs: Sequence[Imported], *, corpus_dir: Path | str | None = 
 
 def load_documents(path: Path | str, corpus_dir: Path | str | None = None
                    ) -> list[AnnotationDocument]:
-    """Annotation documents to export: a folder of <doc_id>.json files (clusters.json
-    aside), one .json document or a .jsonl file; every file is validated first (raises
-    FormatError listing the problems)."""
-    from palmyra.paths import annotations_dir
-    from palmyra.validate import Validator
+    """Annotation documents to export: a folder of <doc_id>.json files, one .json document or
+    a .jsonl file, read and validated as the harness reads them (palmyra.io); raises
+    FormatError listing the problems."""
+    from palmyra.io import InputError, read_documents
 
-    path = Path(path)
-    files = sorted(filter(is_document_file, path.glob("*.json"))) if path.is_dir() else [path]
-    if not files:
-        raise FormatError([f"{path}: no annotation documents (<doc_id>.json) found"])
-    validator = Validator(corpus_dir)
-    problems: list[str] = []
-    for f in files:
-        registry = f.parent / REGISTRY_FILE
-        if not registry.is_file():
-            registry = annotations_dir() / REGISTRY_FILE
-        problems += [str(p) for p in validator.file(f, registry=registry)
-                     if p.severity == "error"]
-    if problems:
-        raise FormatError(problems)
-    docs: dict[str, AnnotationDocument] = {}
-    for f in files:
-        try:
-            text = f.read_text(encoding="utf-8")
-            chunks = [x for x in text.split("\n") if x.strip()] if f.suffix == ".jsonl" \
-                else [text]
-            read = [AnnotationDocument.from_dict(json.loads(x)) for x in chunks]
-        except (OSError, ValueError, KeyError, TypeError):
-            raise FormatError([f"{f}: changed while being read; run again"]) from None
-        for doc in read:
-            if doc.doc_id in docs:
-                problems.append(f"{f}: doc_id {doc.doc_id!r} is given twice")
-            docs[doc.doc_id] = doc
-    if problems:
-        raise FormatError(problems)
-    return list(docs.values())
+    try:
+        return list(read_documents(path, corpus_dir, what="annotations").docs.values())
+    except InputError as exc:
+        raise FormatError(exc.problems) from None
 
 
 __all__ = ["ATTRIBUTES", "FORMATS", "KIND_LABELS", "NOTE_FIELDS", "Edge", "FormatError",
