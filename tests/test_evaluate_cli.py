@@ -481,3 +481,14 @@ def test_no_traceback_on_bad_input(data: dict[str, Path]) -> None:
                            str(data["pred"]), *paths(data)], capture_output=True, text=True)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "t-1.json" in done.stderr
+
+
+def test_jobs_give_the_same_json_as_one_process(capsys: pytest.CaptureFixture) -> None:
+    root = Path(__file__).resolve().parents[1]
+    pred = str(root / "examples" / "noisy-predictions.jsonl")
+    outputs = []
+    for jobs in ("1", "2"):
+        assert cli.main(["evaluate", "--pred", pred, "--json", "--bootstrap", "50",
+                         "--jobs", jobs]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1]

@@ -29,9 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any, Literal
 
 from palmyra.annotations import LAYERS
 from palmyra.corpus import DOC_ID, CorpusError, Document, load_document, normalization_hint
@@ -44,6 +42,9 @@ from palmyra.paths import (
     corpus_dir,
     schema_dir,
 )
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 try:  # Optional: a compiled validator that answers "valid?" ~100x faster (see _Schemas).
     import jsonschema_rs as _fast
@@ -184,33 +185,38 @@ class _Sink:
 # --------------------------------------------------------------------------- schemas
 
 
-@dataclass(frozen=True)
 class _Schemas:
-    """The two schemas, compiled once per schema folder.
+    """The two schemas ("annotation", "clusters"), compiled once per schema folder.
 
     jsonschema reports every error with its path; it costs ~50 ms for a fully annotated
     document. When jsonschema-rs is installed, it answers the yes/no question first (~0.5 ms)
     and jsonschema only describes the documents that fail, so problems are the same either
-    way and a valid corpus of 10,000 documents is checked in seconds.
+    way and a valid corpus of 10,000 documents is checked in seconds. jsonschema itself is
+    then imported only when a document fails (the import alone takes ~0.1 s of start-up).
     """
 
-    document: Draft202012Validator
-    registry: Draft202012Validator
-    fast_document: Any = None
-    fast_registry: Any = None
+    def __init__(self, raw: dict[str, dict]) -> None:
+        self.raw = raw
+        self.fast = ({k: _fast.Draft202012Validator(v) for k, v in raw.items()}
+                     if _fast is not None else {})
+        self._full: dict[str, Draft202012Validator] = {}
+
+    def full(self, name: str) -> Draft202012Validator:
+        """jsonschema's validator of a schema, which says what is wrong and where."""
+        if name not in self._full:
+            from jsonschema import Draft202012Validator
+
+            self._full[name] = Draft202012Validator(self.raw[name])
+        return self._full[name]
 
 
 @cache
 def _schemas(directory: Path) -> _Schemas:
-    compiled = {}
+    raw = {}
     for name in ("annotation", "clusters"):
         with open(directory / f"{name}.schema.json", encoding="utf-8") as fh:
-            compiled[name] = json.load(fh)
-    fast = ({k: _fast.Draft202012Validator(v) for k, v in compiled.items()}
-            if _fast is not None else {})
-    return _Schemas(Draft202012Validator(compiled["annotation"]),
-                    Draft202012Validator(compiled["clusters"]),
-                    fast.get("annotation"), fast.get("clusters"))
+            raw[name] = json.load(fh)
+    return _Schemas(raw)
 
 
 def accelerated() -> bool:
@@ -218,15 +224,18 @@ def accelerated() -> bool:
     return _fast is not None
 
 
-def _schema_problems(validator: Draft202012Validator, fast: Any, data: Any,
-                     sink: _Sink) -> set[str]:
-    """Report every schema error of `data`; return the JSON paths that had one."""
+def _schema_problems(validator: Draft202012Validator | Callable[[], Draft202012Validator],
+                     fast: Any, data: Any, sink: _Sink) -> set[str]:
+    """Report every schema error of `data`; return the JSON paths that had one. The
+    validator may be given as a function, called only when `fast` finds a problem."""
     if fast is not None:
         try:
             if fast.is_valid(data):
                 return set()
         except (ValueError, TypeError, OverflowError):
             pass  # something it cannot convert: let jsonschema judge
+    if not hasattr(validator, "iter_errors"):
+        validator = validator()
     paths: set[str] = set()
     for error in validator.iter_errors(data):
         for parts, message in _describe(error):
@@ -701,8 +710,8 @@ class Validator:
             sink.add((), f"expected a JSON object (the cluster registry), found {_kind(data)}",
                      "json")
             return None
-        fast = self.schemas.fast_registry if self.accelerate else None
-        _schema_problems(self.schemas.registry, fast, data, sink)
+        fast = self.schemas.fast.get("clusters") if self.accelerate else None
+        _schema_problems(lambda: self.schemas.full("clusters"), fast, data, sink)
         return _Registry.from_data(data, sink.file, sink)
 
     def registry(self, data: Any, *, file: str = MEMORY) -> list[Problem]:
@@ -739,9 +748,10 @@ class Validator:
                          f"found {_kind(data)}", "json")
             facts.readable = False
             return facts
-        fast = self.schemas.fast_document if self.accelerate else None
+        fast = self.schemas.fast.get("annotation") if self.accelerate else None
         try:
-            bad_paths = _schema_problems(self.schemas.document, fast, data, sink)
+            bad_paths = _schema_problems(lambda: self.schemas.full("annotation"), fast, data,
+                                         sink)
         except RecursionError:
             sink.add((), "nested too deeply to check", "schema")
             return facts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from palmyra.commands.evaluate import (
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         comparison = compare(args.gold, args.a, args.b, layers=layers_of(args),
                              bootstrap=args.bootstrap, trials=args.trials, seed=args.seed,
-                             corpus=args.corpus)
+                             corpus=args.corpus, jobs=args.jobs or os.cpu_count() or 1)
     except InputError as exc:
         report_problems("compare", exc.problems)
         return exc.exit_code

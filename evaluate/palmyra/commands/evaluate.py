@@ -13,6 +13,7 @@ only code imported from outside the package.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -62,6 +63,9 @@ def add_common(parser: argparse.ArgumentParser, bootstrap_help: str) -> None:
                         help="random seed of the resampling (default: 12345)")
     parser.add_argument("--json", action="store_true",
                         help="print the JSON report (docs/scores.md) instead of tables")
+    parser.add_argument("--jobs", metavar="N", type=count, default=1,
+                        help="score in N processes (0: one per CPU); scores are sums of "
+                             "per-document counts, so the result is identical (default: 1)")
     parser.add_argument("--output", metavar="FILE",
                         help="also write the JSON report to FILE (atomically)")
 
@@ -286,7 +290,7 @@ def run(args: argparse.Namespace) -> int:
             predictions = read_predictions(args.pred, args.corpus)
         result = evaluate(args.gold, predictions if predictions is not None else args.pred,
                           layers=layers_of(args), bootstrap=args.bootstrap, seed=args.seed,
-                          corpus=args.corpus)
+                          corpus=args.corpus, jobs=args.jobs or os.cpu_count() or 1)
     except InputError as exc:
         report_problems("evaluate", exc.problems)
         return exc.exit_code
