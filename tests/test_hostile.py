@@ -560,6 +560,23 @@ def test_hostile_conll_files_are_refused(tmp_path: Path, run: Run, content: byte
     assert not (tmp_path / "out").exists()
 
 
+def test_a_doc_id_cannot_leave_the_corpus_folder(tmp_path: Path, run: Run) -> None:
+    """A document just outside the corpus folder, named by a doc_id with "..": not a
+    corpus document, for any importer."""
+    shutil.copytree(corpus_dir(), tmp_path / "corpus")
+    (tmp_path / "other").mkdir()
+    for suffix in (".txt", ".json"):
+        shutil.copy(corpus_dir() / f"palmyra-004{suffix}", tmp_path / "other" / f"x{suffix}")
+    write_json(tmp_path / "tasks.json", [{"data": {"doc_id": "../other/x"},
+                                          "annotations": [{"result": []}]}])
+    refused(run, ["convert", "import", "labelstudio", "tasks.json", "out", "--corpus",
+                  "corpus"], tmp_path, "task 0: data.doc_id '../other/x' is not a corpus document")
+    (tmp_path / "in.conll").write_text("-DOCSTART- ../other/x\tO\n\nIS\tO\n", encoding="utf-8")
+    refused(run, ["convert", "import", "conll", "in.conll", "out", "--corpus", "corpus"],
+            tmp_path, "in.conll:1: no corpus document '../other/x'")
+    assert not (tmp_path / "out").exists()
+
+
 def _paths_of(node: object, prefix: tuple = ()) -> list[tuple]:
     out = [prefix]
     if isinstance(node, dict):

@@ -7,6 +7,7 @@ import json
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +91,40 @@ def load_corpus(directory: Path | str | None = None) -> dict[str, Document]:
     if not docs:
         raise CorpusError(f"{directory}: no documents (<doc_id>.json + <doc_id>.txt) found")
     return {d.doc_id: d for d in docs}
+
+
+class CorpusFolder(Mapping[str, Document]):
+    """The documents of a corpus folder, each read when first used: converting a few
+    documents of a corpus of 100,000 reads those few, not the whole folder. A document that
+    cannot be read raises CorpusError when it is used."""
+
+    def __init__(self, directory: Path | str | None = None) -> None:
+        self.directory = Path(directory) if directory is not None else corpus_dir()
+        if not self.directory.is_dir():
+            raise CorpusError(f"{self.directory}: corpus folder not found")
+        self._docs: dict[str, Document] = {}
+        self._names: list[str] | None = None
+
+    def __contains__(self, doc_id: object) -> bool:
+        # A doc_id names a file: anything that could leave the folder is no document.
+        return (isinstance(doc_id, str) and DOC_ID.fullmatch(doc_id) is not None
+                and ".." not in doc_id and (self.directory / f"{doc_id}.json").is_file())
+
+    def __getitem__(self, doc_id: str) -> Document:
+        if doc_id not in self._docs:
+            if doc_id not in self:
+                raise KeyError(doc_id)
+            self._docs[doc_id] = load_document(doc_id, self.directory)
+        return self._docs[doc_id]
+
+    def __iter__(self) -> Iterator[str]:
+        if self._names is None:
+            self._names = sorted(p.stem for p in self.directory.glob("*.json")
+                                 if p.stem in self)
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def load_document(doc_id: str, directory: Path | str | None = None) -> Document:

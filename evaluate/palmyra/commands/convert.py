@@ -19,7 +19,12 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from palmyra.corpus import Document
 
 # The same tuple as palmyra.formats.FORMATS (a test checks it), without importing the
 # formats (and the validator behind them) to build the command line.
@@ -75,7 +80,7 @@ class _Usage(Exception):
 
 
 def run(args: argparse.Namespace) -> int:
-    from palmyra.corpus import CorpusError, load_corpus
+    from palmyra.corpus import CorpusError, CorpusFolder
     from palmyra.formats import FormatError
 
     try:
@@ -83,12 +88,11 @@ def run(args: argparse.Namespace) -> int:
             raise _Usage(f"corpus folder not found: {args.corpus}")
         if not Path(args.source).exists():
             raise _Usage(f"no such file or folder: {args.source}")
-        try:
-            corpus = load_corpus(args.corpus)
-        except CorpusError as exc:
-            raise _Usage(str(exc)) from None
+        # Documents are read as the input names them: converting a few documents of a
+        # large corpus reads those few.
+        corpus = CorpusFolder(args.corpus)
         written = _export(args, corpus) if args.direction == "export" else _import(args, corpus)
-    except _Usage as exc:
+    except (_Usage, CorpusError) as exc:
         print(f"palmyra convert: error: {exc}", file=sys.stderr)
         return 2
     except FormatError as exc:
@@ -101,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _export(args: argparse.Namespace, corpus: dict) -> str:
+def _export(args: argparse.Namespace, corpus: Mapping[str, Document]) -> str:
     from palmyra.formats import load_documents
 
     source, output = Path(args.source), Path(args.output)
@@ -133,7 +137,7 @@ def _export(args: argparse.Namespace, corpus: dict) -> str:
     return f"{_count(docs, 'document')} to {output} (CoNLL IOB2)"
 
 
-def _import(args: argparse.Namespace, corpus: dict) -> str:
+def _import(args: argparse.Namespace, corpus: Mapping[str, Document]) -> str:
     from palmyra.annotations import dumps
     from palmyra.formats import FormatError, check_imported, decode_text
 
