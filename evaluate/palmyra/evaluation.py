@@ -21,6 +21,7 @@ import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +36,10 @@ from palmyra.stats import (
     DEFAULT_SEED,
     DEFAULT_TRIALS,
     TOTAL,
+    UNITS,
     Counts,
     Key,
+    PairedResult,
     Stacked,
     Tally,
     bootstrap_ci,
@@ -45,6 +48,7 @@ from palmyra.stats import (
     prf,
     signature,
 )
+from palmyra.units import sentence_pairs
 
 LAYERS = ("entities", "bio", "events", "numbers", "attributions", "coreference")
 # The annotation layers each evaluation layer reads; coreference reads either.
@@ -67,6 +71,7 @@ def policies() -> dict[str, Any]:
         "interval": "percentile",
         "level": 0.95,
         "resampling_unit": "doc",
+        "coreference_resampling_unit": "doc",
         "undefined_resamples": "left out",
     }
 
@@ -174,8 +179,9 @@ def _choose_layers(requested: Sequence[str] | None, gold: Docs, *predictions: Do
 
 @dataclass
 class _Scored:
-    per_document: dict[str, Counts]
-    stacked: Stacked  # the same rows gathered by key, for sums and resampling
+    doc_ids: list[str]  # the scored documents: unit i of `stacked` is doc_ids[i]
+    stacked: Stacked  # every document's rows gathered by key, for sums and resampling
+    sentences: Stacked | None  # every sentence's rows (layers but coreference), if asked
     cross_document: Counts
     missing: list[str]
     not_in_gold: list[str]
@@ -190,36 +196,76 @@ PARALLEL_MIN_DOCUMENTS = 200
 def _layer_rows(pair: Pair, layer: str, scorer: Scorer, kinds: Sequence[str]) -> Rows:
     """One layer's rows of one document pair."""
     out = scorer(*pair)
-    return {key: t for key, t in getattr(out, "table", out).items()
-            if key[0] == layer and (layer != "coreference" or _kind(key[1]) in kinds)}
+    table = getattr(out, "table", out)
+    if layer == "coreference":
+        return {key: t for key, t in table.items()
+                if key[0] == layer and _kind(key[1]) in kinds}
+    if all(key[0] == layer for key in table):
+        return table
+    return {key: t for key, t in table.items() if key[0] == layer}
 
 
-_shard: tuple[list[Pair], Sequence[str], Sequence[str], Mapping[str, Scorer]] | None = None
+def _stack(pairs: Sequence[Pair], layers: Sequence[str], kinds: Sequence[str],
+           scorers: Mapping[str, Scorer], sentences: bool,
+           timings: dict[str, float] | None = None) -> tuple[Stacked, Stacked | None]:
+    """Every document's rows, layer by layer, document by document (unit i = pairs[i]);
+    with `sentences`, also every sentence's rows (palmyra.units), numbered in text order."""
+    stacked = Stacked()
+    for layer in layers:
+        started = time.perf_counter()
+        scorer = scorers[layer]
+        for unit, pair in enumerate(pairs):
+            stacked.add(unit, _layer_rows(pair, layer, scorer, kinds))
+        if timings is not None:
+            timings[f"score:{layer}"] = time.perf_counter() - started
+    stacked.n_units = len(pairs)  # documents without any row are units too
+    if not sentences:
+        return stacked.freeze(), None
+    started = time.perf_counter()
+    by_sentence = Stacked()
+    for layer in layers:
+        if layer == "coreference":
+            continue
+        unit = 0
+        for pair in pairs:
+            for part in sentence_pairs(pair, layer):
+                by_sentence.add(unit, _layer_rows(part, layer, scorers[layer], kinds))
+                unit += 1
+        by_sentence.n_units = unit  # sentences without any row are units too
+    if timings is not None:
+        timings["score:sentences"] = time.perf_counter() - started
+    return stacked.freeze(), by_sentence.freeze()
+
+
+_shard: tuple[list[Pair], Sequence[str], Sequence[str], Mapping[str, Scorer], bool] | None = None
 
 
 def _start_shard(pairs: list[Pair], layers: Sequence[str], kinds: Sequence[str],
-                 scorers: Mapping[str, Scorer]) -> None:
+                 scorers: Mapping[str, Scorer], sentences: bool) -> None:
     """In a worker process: the documents and scorers, given once (inherited without a copy
     where processes fork)."""
     global _shard
-    _shard = (pairs, layers, kinds, scorers)
+    _shard = (pairs, layers, kinds, scorers, sentences)
 
 
-def _score_shard(bounds: tuple[int, int]) -> list[list[Rows]]:
-    """In a worker process: per document of pairs[start:stop], its rows per layer."""
+def _score_shard(bounds: tuple[int, int]) -> tuple[Stacked, Stacked | None]:
+    """In a worker process: the rows of pairs[start:stop], packed into arrays (cheap to
+    send back, unlike one dictionary per row)."""
     assert _shard is not None
-    pairs, layers, kinds, scorers = _shard
+    pairs, layers, kinds, scorers, sentences = _shard
     start, stop = bounds
-    return [[_layer_rows(pair, layer, scorers[layer], kinds) for layer in layers]
-            for pair in pairs[start:stop]]
+    return _stack(pairs[start:stop], layers, kinds, scorers, sentences)
 
 
-def _rows_in_parallel(pairs: list[Pair], layers: Sequence[str], kinds: Sequence[str],
-                      scorers: Mapping[str, Scorer], jobs: int) -> list[list[Rows]] | None:
-    """Per document, its rows per layer, scored in `jobs` processes (None when processes
-    cannot be had here: the caller scores in this one). Scores are sums of per-document
-    counts, so the shards need nothing from each other; the caller adds the rows up in
-    document order, exactly as one process does, so the results are identical."""
+def _stack_in_parallel(pairs: list[Pair], layers: Sequence[str], kinds: Sequence[str],
+                       scorers: Mapping[str, Scorer], sentences: bool, jobs: int,
+                       meanwhile: Callable[[], None]
+                       ) -> tuple[Stacked, Stacked | None] | None:
+    """The rows of every document, scored in `jobs` processes while this one runs
+    `meanwhile` (None when processes cannot be had here: the caller scores in this one).
+    Scores are sums of per-document counts, so the shards need nothing from each other; the
+    shards' rows are gathered in document order, as one process gathers them, so the
+    results are identical."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
     from pickle import PicklingError
@@ -228,10 +274,19 @@ def _rows_in_parallel(pairs: list[Pair], layers: Sequence[str], kinds: Sequence[
     bounds = [(i, min(i + size, len(pairs))) for i in range(0, len(pairs), size)]
     try:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_start_shard,
-                                 initargs=(pairs, layers, kinds, scorers)) as pool:
-            return [doc for shard in pool.map(_score_shard, bounds) for doc in shard]
+                                 initargs=(pairs, layers, kinds, scorers, sentences)) as pool:
+            futures = [pool.submit(_score_shard, b) for b in bounds]
+            meanwhile()
+            stacked, by_sentence = Stacked(), Stacked() if sentences else None
+            for (start, _), future in zip(bounds, futures, strict=True):
+                docs, parts = future.result()
+                stacked.merge(docs, start)
+                if by_sentence is not None and parts is not None:
+                    by_sentence.merge(parts, by_sentence.n_units)
     except (OSError, BrokenProcessPool, PicklingError, AttributeError):
         return None  # no processes (a sandbox), or a scorer that cannot be sent to one
+    stacked.n_units = len(pairs)
+    return stacked, by_sentence
 
 
 def _jobs(jobs: int) -> int:
@@ -246,36 +301,35 @@ def _jobs(jobs: int) -> int:
 
 def _score(gold: Docs, preds: Docs, corpus: Mapping[str, Document], layers: Sequence[str],
            kinds: Sequence[str], scorers: Mapping[str, Scorer],
-           timings: dict[str, float], jobs: int = 1) -> _Scored:
+           timings: dict[str, float], jobs: int = 1, unit: str = "doc") -> _Scored:
     missing = [d for d in sorted(gold) if d not in preds]
     not_in_gold = sorted(d for d in preds if d not in gold)
     absent = [x for x in layers if x not in scorers]
     if absent:
         raise UsageError([f"no scorer for layer {x!r}" for x in absent])
     pairs = [(gold[d], preds.get(d) or AnnotationDocument(d), corpus[d]) for d in sorted(gold)]
-    per_document = {g.doc_id: Counts() for g, _, _ in pairs}
-    stacked = Stacked()
+    cross: list[Counts] = []
+
+    def cross_document() -> None:
+        if "coreference" in layers and not cross:
+            started = time.perf_counter()
+            cross.append(coref.score_cross_document(pairs, kinds))
+            timings["score:coreference-cross-document"] = time.perf_counter() - started
+
     jobs = min(_jobs(jobs), len(pairs) // PARALLEL_MIN_DOCUMENTS)
-    started = time.perf_counter()
-    parallel = _rows_in_parallel(pairs, layers, kinds, scorers, jobs) if jobs > 1 else None
-    if parallel is not None:
-        timings[f"score:layers ({jobs} processes)"] = time.perf_counter() - started
-    for i, layer in enumerate(layers):  # layer by layer, document by document, as always
+    sentences = unit == "sentence"
+    stacks = None
+    if jobs > 1:
         started = time.perf_counter()
-        for unit, pair in enumerate(pairs):
-            rows = (parallel[unit][i] if parallel is not None
-                    else _layer_rows(pair, layer, scorers[layer], kinds))
-            per_document[pair[0].doc_id].table.update(rows)
-            stacked.add(unit, rows)
-        if parallel is None:
-            timings[f"score:{layer}"] = time.perf_counter() - started
-    cross = Counts()
-    if "coreference" in layers:
-        started = time.perf_counter()
-        cross = coref.score_cross_document(pairs, kinds)
-        timings["score:coreference-cross-document"] = time.perf_counter() - started
-    stacked.n_units = len(pairs)  # documents without any row are units too
-    return _Scored(per_document, stacked, cross, missing, not_in_gold)
+        stacks = _stack_in_parallel(pairs, layers, kinds, scorers, sentences, jobs,
+                                    cross_document)
+        if stacks is not None:
+            timings[f"score:layers ({jobs} processes)"] = time.perf_counter() - started
+    if stacks is None:
+        stacks = _stack(pairs, layers, kinds, scorers, sentences, timings)
+    cross_document()
+    return _Scored([g.doc_id for g, _, _ in pairs], *stacks, cross[0] if cross else Counts(),
+                   missing, not_in_gold)
 
 
 def _metrics(counts: Counts, layers: Sequence[str]
@@ -326,7 +380,8 @@ class Result:
     """Scores of one prediction set: per-document and corpus Counts, cross-document
     coreference, intervals; `to_dict()` / `to_json()` give the documented JSON contract."""
 
-    per_document: dict[str, Counts]
+    doc_ids: list[str]  # the scored documents, in doc_id order
+    stacked: Stacked = field(repr=False, compare=False)  # unit i: doc_ids[i]
     counts: Counts
     cross_document: Counts
     layers: list[str]
@@ -340,14 +395,27 @@ class Result:
     # (layer, mode) -> 95% interval of F1; None where no resample has an item
     intervals: dict[tuple[str, str], tuple[float, float] | None] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    # per_document's rows gathered by key (unit i = i-th document in doc_id order)
-    stacked: Stacked | None = field(default=None, repr=False, compare=False)
+    unit: str = "doc"  # what the bootstrap resamples: "doc" or "sentence"
+    # with unit "sentence": the rows of every sentence (layers but coreference)
+    sentence_stacked: Stacked | None = field(default=None, repr=False, compare=False)
 
-    def units(self) -> Stacked | list[Counts]:
-        """The per-document tallies for resampling, in doc_id order."""
-        if self.stacked is not None:
-            return self.stacked
-        return [self.per_document[d] for d in sorted(self.per_document)]
+    def units(self, layer: str | None = None) -> Stacked:
+        """The tallies that the bootstrap resamples for a layer: per sentence with unit
+        "sentence" (coreference excepted), else per document in doc_id order."""
+        if self.sentence_stacked is not None and layer != "coreference":
+            return self.sentence_stacked
+        return self.stacked
+
+    def _resampling(self) -> dict[str, object]:
+        """The signature fields of the resampling: the unit only when it is not the
+        default, so that document-level signatures stay as they were."""
+        unit = {"unit": self.unit} if self.unit != "doc" else {}
+        return {**unit, "bootstrap": self.bootstrap, "seed": self.seed}
+
+    @cached_property
+    def per_document(self) -> dict[str, Counts]:
+        """Each scored document's Counts (built on first use from the stacked rows)."""
+        return dict(zip(self.doc_ids, self.stacked.units(), strict=True))
 
     # -- reading ------------------------------------------------------------------------
     @property
@@ -387,14 +455,14 @@ class Result:
         """The signature of one layer's scores, or of the whole run."""
         if layer is None:
             return signature(self.gold_sha256, layers="+".join(self.layers) or "none",
-                             bootstrap=self.bootstrap, seed=self.seed)
+                             **self._resampling())  # type: ignore[arg-type]
         if layer == "coreference":
             return signature(self.gold_sha256, layer=layer, match=COREF_MATCH,
                              singletons="with+without", bootstrap=self.bootstrap,
                              seed=self.seed)
         return signature(self.gold_sha256, layer=layer,
-                         match="+".join(self.counts.modes(layer)), bootstrap=self.bootstrap,
-                         seed=self.seed)
+                         match="+".join(self.counts.modes(layer)),
+                         **self._resampling())  # type: ignore[arg-type]
 
     def ignored(self, layer: str) -> int:
         """Predictions of a layer dropped because they start outside the annotated zones:
@@ -427,17 +495,21 @@ class Result:
                 ) -> dict[str, dict[str, Any]]:
         if mode.startswith(coref.CROSS):
             return {}
-        out = {}
         if parts is None:
-            key = (layer, mode, TOTAL)
-            for doc_id, counts in self.per_document.items():
-                out[doc_id] = _entry(counts.table.get(key, _ZERO))
-            return out
-        keys = [(layer, p, TOTAL) for p in parts]
-        for doc_id, counts in self.per_document.items():
-            scores = [prf(counts.table.get(k, _ZERO)) for k in keys]
+            rows = self._doc_rows((layer, mode, TOTAL))
+            return {doc_id: _entry(row) for doc_id, row in zip(self.doc_ids, rows, strict=True)}
+        columns = [self._doc_rows((layer, p, TOTAL)) for p in parts]
+        out = {}
+        for doc_id, *rows in zip(self.doc_ids, *columns, strict=True):
+            scores = [prf(row) for row in rows]
             out[doc_id] = {k: sum(s[k] for s in scores) / 3 for k in ("precision", "recall", "f1")}
         return out
+
+    def _doc_rows(self, key: Key) -> list[Tally]:
+        """Per document (doc_ids order), its row of `key`; zeros where it has none."""
+        fields, values, present = self.stacked.per_unit(key)
+        return [dict(zip(fields, row, strict=True)) if here else _ZERO
+                for row, here in zip(values.tolist(), present.tolist(), strict=True)]
 
     def to_dict(self, by_doc: bool = True) -> dict[str, Any]:
         """The JSON object of docs/scores.md. by_doc=False leaves every by_doc empty."""
@@ -448,11 +520,12 @@ class Result:
             "layers": {layer: {mode: self._mode_entry(layer, mode, by_doc)
                                for mode in self.modes(layer)} for layer in self.layers},
             "not_predicted": list(self.not_predicted),
-            "documents": {"scored": sorted(self.per_document),
+            "documents": {"scored": list(self.doc_ids),
                           "missing_predictions": list(self.missing_predictions),
                           "not_in_gold": list(self.not_in_gold)},
             "ignored_predictions": {layer: self.ignored(layer) for layer in self.layers},
-            "policies": {**policies(), "resamples": self.bootstrap, "seed": self.seed},
+            "policies": {**policies(), "resampling_unit": self.unit,
+                         "resamples": self.bootstrap, "seed": self.seed},
         }
 
     def to_json(self, by_doc: bool = True) -> str:
@@ -461,23 +534,40 @@ class Result:
         return dumps(self.to_dict(by_doc))
 
 
+def _unit_groups(layers: Sequence[str], unit: str) -> list[list[str]]:
+    """The layers resampled together: all of them by document, or by sentence all but
+    coreference (resampled by document)."""
+    if unit == "doc":
+        return [list(layers)] if layers else []
+    return [g for g in ([x for x in layers if x != "coreference"],
+                        [x for x in layers if x == "coreference"]) if g]
+
+
 def _intervals(result: Result, bootstrap: int, seed: int) -> None:
-    keys, names, groups = _metrics(result.counts, result.layers)
-    if bootstrap <= 0 or not keys or not result.per_document:
+    if bootstrap <= 0 or not result.doc_ids:
         return
     started = time.perf_counter()
-    cis = bootstrap_ci(result.units(), keys, n=bootstrap, seed=seed, groups=groups)
-    result.intervals = dict(zip(names, cis, strict=True))
+    for layers in _unit_groups(result.layers, result.unit):
+        keys, names, groups = _metrics(result.counts, layers)
+        units = result.units(layers[0])
+        if not keys or not units.n_units:
+            continue
+        cis = bootstrap_ci(units, keys, n=bootstrap, seed=seed, groups=groups,
+                           unit=result.unit if units is result.sentence_stacked else "doc")
+        result.intervals.update(zip(names, cis, strict=True))
     result.timings["bootstrap"] = time.perf_counter() - started
 
 
-def _check_counts(bootstrap: int, seed: int, trials: int = 0, jobs: int = 1) -> None:
+def _check_counts(bootstrap: int, seed: int, trials: int = 0, jobs: int = 1,
+                  unit: str = "doc") -> None:
     problems = [f"{name} must be a whole number >= 0, found {value!r}"
                 for name, value in (("bootstrap", bootstrap), ("trials", trials),
                                     ("jobs", jobs))
                 if isinstance(value, bool) or not isinstance(value, int) or value < 0]
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         problems.append(f"seed must be a whole number >= 0, found {seed!r}")
+    if unit not in UNITS:
+        problems.append(f"unit must be one of {', '.join(UNITS)}, found {unit!r}")
     if problems:
         raise UsageError(problems)
 
@@ -486,7 +576,7 @@ def evaluate(gold: PathLike | Docs | None, predictions: PathLike | Docs, *,
              layers: Sequence[str] | None = None, bootstrap: int = DEFAULT_RESAMPLES,
              seed: int = DEFAULT_SEED,
              corpus: PathLike | Mapping[str, Document] | None = None,
-             jobs: int = 1) -> Result:
+             jobs: int = 1, unit: str = "doc") -> Result:
     """Score predictions against the gold.
 
     gold: a folder of `<doc_id>.json` files or a JSONL file, a mapping doc_id ->
@@ -494,9 +584,11 @@ def evaluate(gold: PathLike | Docs | None, predictions: PathLike | Docs, *,
     layers: some of LAYERS (default: every layer the gold has). bootstrap: resamples for the
     95% intervals (0: none). corpus: a corpus folder or a mapping doc_id -> Document (default:
     the bundled corpus). jobs: processes that score documents (0: one per CPU); the result
-    is identical for any value. Raises palmyra.io.InputError (bad input, one line per
-    problem) or UsageError (bad paths or options)."""
-    _check_counts(bootstrap, seed, jobs=jobs)
+    is identical for any value. unit: what the bootstrap resamples, "doc" or "sentence"
+    (palmyra.units; coreference is resampled by document either way). Raises
+    palmyra.io.InputError (bad input, one line per problem) or UsageError (bad paths or
+    options)."""
+    _check_counts(bootstrap, seed, jobs=jobs, unit=unit)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     docs = _corpus(corpus)
@@ -505,14 +597,14 @@ def evaluate(gold: PathLike | Docs | None, predictions: PathLike | Docs, *,
     timings["read"] = time.perf_counter() - started
     scored_layers, not_predicted, kinds = _choose_layers(layers, gold_set.docs, pred_set.docs)
     scored = _score(gold_set.docs, pred_set.docs, docs.docs, scored_layers, kinds,
-                    layer_scorers(), timings, jobs)
+                    layer_scorers(), timings, jobs, unit)
     started = time.perf_counter()
     counts = scored.stacked.total()
     timings["sum"] = time.perf_counter() - started
-    result = Result(scored.per_document, counts, scored.cross_document, scored_layers,
-                    not_predicted, scored.missing, scored.not_in_gold,
+    result = Result(scored.doc_ids, scored.stacked, counts, scored.cross_document,
+                    scored_layers, not_predicted, scored.missing, scored.not_in_gold,
                     lambda: gold_set.sha256, version, bootstrap, seed, timings=timings,
-                    stacked=scored.stacked)
+                    unit=unit, sentence_stacked=scored.sentences)
     _intervals(result, bootstrap, seed)
     return result
 
@@ -532,10 +624,13 @@ class Comparison:
     trials: int
     seed: int
     alpha: float = 0.05
+    unit: str = "doc"
 
     def signature(self) -> str:
+        unit = {"unit": self.unit} if self.unit != "doc" else {}
         return signature(self.a.gold_sha256, layers="+".join(self.rows) or "none",
-                         trials=self.trials, bootstrap=self.bootstrap, seed=self.seed)
+                         trials=self.trials, **unit,  # type: ignore[arg-type]
+                         bootstrap=self.bootstrap, seed=self.seed)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -544,10 +639,11 @@ class Comparison:
             "systems": {"a": self.names[0], "b": self.names[1]},
             "layers": self.rows,
             "not_compared": list(self.not_compared),
-            "documents": {"scored": sorted(self.a.per_document),
+            "documents": {"scored": list(self.a.doc_ids),
                           "missing_predictions": {"a": self.a.missing_predictions,
                                                   "b": self.b.missing_predictions}},
-            "policies": {**policies(), "resamples": self.bootstrap, "trials": self.trials,
+            "policies": {**policies(), "resampling_unit": self.unit,
+                         "resamples": self.bootstrap, "trials": self.trials,
                          "seed": self.seed, "alpha": self.alpha,
                          "paired_bootstrap_p": "share of resamples where B - A does not "
                                                "have the sign of the observed difference",
@@ -568,12 +664,21 @@ def _side(f1: float, ci: tuple[float, float] | None) -> dict[str, Any]:
 def _compare_rows(a: Result, b: Result, layers: Sequence[str], bootstrap: int, trials: int,
                   seed: int, alpha: float) -> dict[str, dict[str, dict[str, Any]]]:
     counts = a.counts + b.counts  # the union of both systems' rows
-    keys, names, groups = _metrics(counts, layers)
-    if not keys:
-        return {layer: {} for layer in layers}
-    tests = paired_tests(a.units(), b.units(), keys, bootstrap=bootstrap, trials=trials,
-                         seed=seed, groups=groups)
     rows: dict[str, dict[str, dict[str, Any]]] = {layer: {} for layer in layers}
+    for group in _unit_groups(layers, a.unit):
+        keys, names, groups = _metrics(counts, group)
+        if keys:
+            tests = paired_tests(a.units(group[0]), b.units(group[0]), keys,
+                                 bootstrap=bootstrap, trials=trials, seed=seed, groups=groups)
+            _add_tests(rows, names, tests, alpha)
+    _add_cross_document(rows, a, b, layers)
+    order = {layer: list(dict.fromkeys(a.modes(layer) + b.modes(layer))) for layer in layers}
+    return {layer: {m: rows[layer][m] for m in order[layer] if m in rows[layer]}
+            for layer in layers}
+
+
+def _add_tests(rows: dict[str, dict[str, dict[str, Any]]], names: list[tuple[str, str]],
+               tests: PairedResult, alpha: float) -> None:
     for i, (layer, mode) in enumerate(names):
         p_bs = tests.p_bootstrap[i] if tests.p_bootstrap is not None else None
         p_ar = tests.p_randomization[i] if tests.p_randomization is not None else None
@@ -586,6 +691,10 @@ def _compare_rows(a: Result, b: Result, layers: Sequence[str], bootstrap: int, t
             "significant": {"paired_bootstrap": p_bs is not None and p_bs < alpha,
                             "randomization": p_ar is not None and p_ar < alpha},
         }
+
+
+def _add_cross_document(rows: dict[str, dict[str, dict[str, Any]]], a: Result, b: Result,
+                        layers: Sequence[str]) -> None:
     for layer in layers:  # cross-document scores: no resampling of documents applies
         for mode in a.modes(layer) + b.modes(layer):
             if mode.startswith(coref.CROSS) and mode not in rows[layer]:
@@ -595,9 +704,6 @@ def _compare_rows(a: Result, b: Result, layers: Sequence[str], bootstrap: int, t
                                      "randomization_p": None,
                                      "significant": {"paired_bootstrap": False,
                                                      "randomization": False}}
-    order = {layer: list(dict.fromkeys(a.modes(layer) + b.modes(layer))) for layer in layers}
-    return {layer: {m: rows[layer][m] for m in order[layer] if m in rows[layer]}
-            for layer in layers}
 
 
 def compare(gold: PathLike | Docs | None, a: PathLike | Docs, b: PathLike | Docs, *,
@@ -605,11 +711,12 @@ def compare(gold: PathLike | Docs | None, a: PathLike | Docs, b: PathLike | Docs
             trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED,
             corpus: PathLike | Mapping[str, Document] | None = None,
             names: tuple[str, str] | None = None, alpha: float = 0.05,
-            jobs: int = 1) -> Comparison:
+            jobs: int = 1, unit: str = "doc") -> Comparison:
     """Score two prediction sets on the same gold and test every metric's difference with a
-    paired bootstrap (`bootstrap` resamples) and approximate randomization (`trials`).
+    paired bootstrap (`bootstrap` resamples) and approximate randomization (`trials`), both
+    over documents or (unit="sentence", coreference excepted) over sentences.
     jobs: processes that score documents (0: one per CPU); the result is identical."""
-    _check_counts(bootstrap, seed, trials, jobs)
+    _check_counts(bootstrap, seed, trials, jobs, unit)
     docs = _corpus(corpus)
     gold_set, version = _gold(gold, docs)
     sets = [_read(x, docs, "predictions", keep=gold_set.docs) for x in (a, b)]
@@ -618,13 +725,15 @@ def compare(gold: PathLike | Docs | None, a: PathLike | Docs, b: PathLike | Docs
     scorers = layer_scorers()
     results = []
     for pred_set in sets:
-        s = _score(gold_set.docs, pred_set.docs, docs.docs, both, kinds, scorers, {}, jobs)
-        results.append(Result(s.per_document, s.stacked.total(), s.cross_document, both,
-                              [x for x in wanted if x not in both], s.missing, s.not_in_gold,
-                              lambda: gold_set.sha256, version, bootstrap, seed,
-                              stacked=s.stacked))
+        s = _score(gold_set.docs, pred_set.docs, docs.docs, both, kinds, scorers, {}, jobs,
+                   unit)
+        results.append(Result(s.doc_ids, s.stacked, s.stacked.total(), s.cross_document,
+                              both, [x for x in wanted if x not in both], s.missing,
+                              s.not_in_gold, lambda: gold_set.sha256, version, bootstrap,
+                              seed, unit=unit, sentence_stacked=s.sentences))
     rows = _compare_rows(results[0], results[1], both, bootstrap, trials, seed, alpha)
     label = names or (str(a) if not isinstance(a, Mapping) else "A",
                       str(b) if not isinstance(b, Mapping) else "B")
     return Comparison(results[0], results[1], label, rows,
-                      [x for x in wanted if x not in both], bootstrap, trials, seed, alpha)
+                      [x for x in wanted if x not in both], bootstrap, trials, seed, alpha,
+                      unit)

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     import numpy as np
@@ -168,29 +168,109 @@ def stack(units: Sequence[Mapping[Key, Tally]], keys: Sequence[Key]) -> np.ndarr
 
 
 class Stacked:
-    """Tallies of many units gathered by key as they arrive: the transpose of a list of
-    per-unit Counts. Summing (total) and stacking (array) then need no per-unit dictionary
-    look-ups, which dominate the cost for thousands of documents."""
+    """Tallies of many units gathered by key: the transpose of a list of per-unit Counts.
+
+    Rows arrive as dictionaries (`add`) and are packed into one float array per key
+    (`freeze`): units x fields, with the unit numbers beside it. Summing (total), stacking
+    (array), per-unit rows and merging shards scored in other processes (`merge`, which
+    sends arrays rather than millions of small dictionaries) then run in numpy. Rows keep
+    their arrival order (unit order, when units are added in order), so a total is the same
+    however the units were sharded."""
 
     def __init__(self) -> None:
         self.n_units = 0
-        self.columns: dict[Key, tuple[list[int], list[Tally]]] = {}
+        self._pending: dict[Key, tuple[list[int], list[Tally]]] = {}
+        self._chunks: dict[Key, list[_Chunk]] = {}
 
     def add(self, unit: int, counts: Mapping[Key, Tally]) -> None:
         """Add rows of unit number `unit` (0, 1, ...); a unit may be added in parts."""
         self.n_units = max(self.n_units, unit + 1)
-        columns = self.columns
+        pending = self._pending
         for key, t in (counts.table if isinstance(counts, Counts) else counts).items():
-            column = columns.get(key)
+            column = pending.get(key)
             if column is None:
-                columns[key] = ([unit], [t])
+                pending[key] = ([unit], [t])
             else:
                 column[0].append(unit)
                 column[1].append(t)
 
+    def freeze(self) -> Stacked:
+        """Pack the rows added so far into arrays (done by every reader; returns self)."""
+        import numpy as np
+
+        for key, (units, rows) in self._pending.items():
+            fields = _fields(rows)
+            get = itemgetter(*fields)
+            try:
+                values = list(map(get, rows))
+            except KeyError:  # rows with different fields: an absent field counts 0
+                values = [[t.get(f, 0.0) for f in fields] for t in rows]
+            chunk = _Chunk(np.array(units, dtype=np.intp), fields,
+                           np.array(values, dtype=np.float64).reshape(len(rows), len(fields)))
+            self._chunks.setdefault(key, []).append(chunk)
+        self._pending = {}
+        return self
+
+    def merge(self, other: Stacked, offset: int) -> None:
+        """Add another Stacked's rows, its unit i becoming unit offset + i."""
+        other.freeze()
+        for key, chunks in other._chunks.items():
+            mine = self._chunks.setdefault(key, [])
+            mine += [_Chunk(c.units + offset, c.fields, c.values) for c in chunks]
+        self.n_units = max(self.n_units, offset + other.n_units)
+
+    def keys(self) -> list[Key]:
+        self.freeze()
+        return list(self._chunks)
+
+    def column(self, key: Key) -> tuple[np.ndarray, tuple[str, ...], np.ndarray] | None:
+        """(units, fields, values) of a key's rows in arrival order; None without rows."""
+        self.freeze()
+        chunks = self._chunks.get(key)
+        if not chunks:
+            return None
+        if len(chunks) > 1:
+            import numpy as np
+
+            fields = _fields([dict.fromkeys(c.fields) for c in chunks])
+            values = np.concatenate([_aligned(c, fields) for c in chunks])
+            chunks[:] = [_Chunk(np.concatenate([c.units for c in chunks]), fields, values)]
+        c = chunks[0]
+        return c.units, c.fields, c.values
+
     def total(self) -> Counts:
         """The sum over units (rows of the same unit and key are added too)."""
-        return Counts({key: _sum_rows(rows) for key, (_, rows) in self.columns.items()})
+        out = Counts()
+        for key in self.keys():
+            _, fields, values = self.column(key)  # type: ignore[misc]
+            out.table[key] = dict(zip(fields, values.sum(axis=0).tolist(), strict=True))
+        return out
+
+    def per_unit(self, key: Key) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+        """(fields, values per unit (n_units x fields), which units have a row)."""
+        import numpy as np
+
+        column = self.column(key)
+        if column is None:
+            return CORE, np.zeros((self.n_units, 4)), np.zeros(self.n_units, dtype=bool)
+        units, fields, values = column
+        out = np.zeros((self.n_units, len(fields)))
+        np.add.at(out, units, values)
+        present = np.zeros(self.n_units, dtype=bool)
+        present[units] = True
+        return fields, out, present
+
+    def units(self) -> list[Counts]:
+        """One Counts per unit, as the rows were added (a unit's parts summed)."""
+        import numpy as np
+
+        out = [Counts() for _ in range(self.n_units)]
+        for key in self.keys():
+            fields, values, present = self.per_unit(key)
+            rows = values.tolist()
+            for unit in np.flatnonzero(present).tolist():
+                out[unit].table[key] = dict(zip(fields, rows[unit], strict=True))
+        return out
 
     def array(self, keys: Sequence[Key]) -> np.ndarray:
         """Like stack(): units x keys x 4 (p_num, p_den, r_num, r_den), zeros where absent."""
@@ -198,16 +278,41 @@ class Stacked:
 
         out = np.zeros((self.n_units, len(keys), 4))
         for k, key in enumerate(keys):
-            column = self.columns.get(key)
+            column = self.column(key)
             if column is None:
                 continue
-            units, rows = column
-            idx = np.fromiter(units, dtype=np.intp, count=len(units))
-            for f, name in enumerate(CORE):
-                values = np.fromiter(map(itemgetter(name), rows), dtype=np.float64,
-                                     count=len(rows))
-                np.add.at(out[:, k, f], idx, values)
+            units, fields, values = column
+            np.add.at(out[:, k, :], units, values[:, [fields.index(f) for f in CORE]])
         return out
+
+
+class _Chunk(NamedTuple):
+    units: np.ndarray
+    fields: tuple[str, ...]
+    values: np.ndarray
+
+
+def _fields(rows: Iterable[Mapping[str, object]]) -> tuple[str, ...]:
+    """CORE first, then every other field in order of first appearance."""
+    names = dict.fromkeys(CORE)
+    first = None
+    for t in rows:
+        if first is None or len(t) != len(first) or t.keys() != first.keys():
+            names.update(dict.fromkeys(t))
+            first = t
+    return tuple(names)
+
+
+def _aligned(chunk: _Chunk, fields: tuple[str, ...]) -> np.ndarray:
+    """A chunk's values with the columns of `fields` (absent fields: zeros)."""
+    import numpy as np
+
+    if chunk.fields == fields:
+        return chunk.values
+    out = np.zeros((len(chunk.values), len(fields)))
+    for i, name in enumerate(chunk.fields):
+        out[:, fields.index(name)] = chunk.values[:, i]
+    return out
 
 
 def _array(units: Sequence[Mapping[Key, Tally]] | Stacked, keys: Sequence[Key]) -> np.ndarray:

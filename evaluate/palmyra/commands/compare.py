@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         comparison = compare(args.gold, args.a, args.b, layers=layers_of(args),
                              bootstrap=args.bootstrap, trials=args.trials, seed=args.seed,
-                             corpus=args.corpus, jobs=args.jobs or os.cpu_count() or 1)
+                             corpus=args.corpus, jobs=args.jobs or os.cpu_count() or 1,
+                             unit=args.bootstrap_unit)
     except InputError as exc:
         report_problems("compare", exc.problems)
         return exc.exit_code

@@ -59,6 +59,10 @@ def add_common(parser: argparse.ArgumentParser, bootstrap_help: str) -> None:
                              f"{', '.join(LAYERS)}")
     parser.add_argument("--bootstrap", metavar="N", type=count, default=1000,
                         help=bootstrap_help)
+    parser.add_argument("--bootstrap-unit", choices=("doc", "sentence"), default="doc",
+                        help="what the resampling draws: documents, or sentences (each item "
+                             "in the sentence its anchor starts in; coreference is always "
+                             "resampled by document) (default: doc)")
     parser.add_argument("--seed", metavar="N", type=count, default=12345,
                         help="random seed of the resampling (default: 12345)")
     parser.add_argument("--json", action="store_true",
@@ -290,7 +294,8 @@ def run(args: argparse.Namespace) -> int:
             predictions = read_predictions(args.pred, args.corpus)
         result = evaluate(args.gold, predictions if predictions is not None else args.pred,
                           layers=layers_of(args), bootstrap=args.bootstrap, seed=args.seed,
-                          corpus=args.corpus, jobs=args.jobs or os.cpu_count() or 1)
+                          corpus=args.corpus, jobs=args.jobs or os.cpu_count() or 1,
+                          unit=args.bootstrap_unit)
     except InputError as exc:
         report_problems("evaluate", exc.problems)
         return exc.exit_code

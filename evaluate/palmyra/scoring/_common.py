@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TypeVar
@@ -61,7 +60,8 @@ class Table:
     def __init__(self, layer: str):
         self.layer = layer
         self.rows: dict[tuple[str, str], Tally] = {}
-        self._counters: dict[int, tuple[Sequence[str | None], Counter]] = {}
+        self._counters: dict[tuple[int, int], tuple[Sequence[str | None],
+                                                     Sequence[str | None], tuple]] = {}
 
     def row(self, mode: str, label: str = TOTAL) -> Tally:
         row = self.rows.get((mode, label))
@@ -85,11 +85,11 @@ class Table:
         Recall is counted on the gold item's label, precision on the predicted item's label.
         `credit(g, p)` gives the (precision, recall) credit of a pair (default 1 and 1).
         """
-        gold_n = self._counter(gold_labels)
-        pred_n = self._counter(pred_labels)
-        p_num: dict[str | None, float] = {}
-        r_num: dict[str | None, float] = {}
+        gold_n, pred_n, labels = self._labels(gold_labels, pred_labels)
+        r_num: dict[str | None, float]
+        p_num: dict[str | None, float]
         if credit is None:
+            p_num, r_num = {}, {}
             for g, p in pairs:
                 label = gold_labels[g]
                 r_num[label] = r_num.get(label, 0.0) + 1.0
@@ -97,6 +97,7 @@ class Table:
                 p_num[label] = p_num.get(label, 0.0) + 1.0
             p_total = r_total = float(len(pairs))
         else:
+            p_num, r_num = {}, {}
             p_total = r_total = 0.0
             for g, p in pairs:
                 pc, rc = credit(g, p)
@@ -110,11 +111,9 @@ class Table:
             total["ignored"] = float(ignored)
         rows = self.rows
         self._put((mode, TOTAL), total)
-        for label in gold_n.keys() | pred_n.keys():
-            if label is None:
-                continue
-            row = {"p_num": p_num.get(label, 0.0), "p_den": float(pred_n.get(label, 0)),
-                   "r_num": r_num.get(label, 0.0), "r_den": float(gold_n.get(label, 0))}
+        for label in labels:
+            row = {"p_num": p_num.get(label, 0.0), "p_den": pred_n.get(label, 0.0),
+                   "r_num": r_num.get(label, 0.0), "r_den": gold_n.get(label, 0.0)}
             if (mode, label) in rows:
                 self._put((mode, label), row)
             else:
@@ -128,13 +127,25 @@ class Table:
             for name, value in row.items():
                 old[name] = old.get(name, 0.0) + value
 
-    def _counter(self, labels: Sequence[str | None]) -> Counter:
-        """Label counts, computed once per label list (the lists live as long as the Table)."""
-        key = id(labels)
+    def _labels(self, gold_labels: Sequence[str | None], pred_labels: Sequence[str | None]
+                ) -> tuple[dict[str | None, float], dict[str | None, float], list[str]]:
+        """Label counts of both sides and the labels that get a row, computed once per pair
+        of label lists (modes of a layer share them; the lists live as long as the Table)."""
+        key = (id(gold_labels), id(pred_labels))
         hit = self._counters.get(key)
-        if hit is None or hit[0] is not labels:
-            hit = self._counters[key] = (labels, Counter(labels))
-        return hit[1]
+        if hit is None or hit[0] is not gold_labels or hit[1] is not pred_labels:
+            gold_n = _count(gold_labels)
+            pred_n = _count(pred_labels)
+            labels = [x for x in gold_n.keys() | pred_n.keys() if x is not None]
+            hit = self._counters[key] = (gold_labels, pred_labels, (gold_n, pred_n, labels))
+        return hit[2]
 
     def counts(self) -> Counts:
         return Counts({(self.layer, mode, label): row for (mode, label), row in self.rows.items()})
+
+
+def _count(labels: Sequence[str | None]) -> dict[str | None, float]:
+    out: dict[str | None, float] = {}
+    for label in labels:
+        out[label] = out.get(label, 0.0) + 1.0
+    return out

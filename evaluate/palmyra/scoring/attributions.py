@@ -117,14 +117,14 @@ def _ratio(g: Element, p: Element) -> tuple[float, float, int] | None:
             round(2 * shared * _MICRO / (len(g[1]) + len(p[1]))))
 
 
-def _anchor(a: Attribution) -> int:
+def anchor(a: Attribution) -> int:
     """Where an attribution is: its earliest cue span (content when there is no cue)."""
     return min((s.start for s in a.cue or a.content), default=0)
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
     predicted = list(pred.layer(LAYER))
-    kept = kept_predictions(doc, predicted, start=_anchor)
+    kept = kept_predictions(doc, predicted, start=anchor)
     return _score(_prepare(gold.layer(LAYER), doc), _prepare(kept, doc),
                   len(predicted) - len(kept))
 
