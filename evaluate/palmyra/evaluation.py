@@ -496,20 +496,30 @@ class Result:
         if mode.startswith(coref.CROSS):
             return {}
         if parts is None:
-            rows = self._doc_rows((layer, mode, TOTAL))
-            return {doc_id: _entry(row) for doc_id, row in zip(self.doc_ids, rows, strict=True)}
-        columns = [self._doc_rows((layer, p, TOTAL)) for p in parts]
+            return dict(zip(self.doc_ids, self._doc_entries((layer, mode, TOTAL)), strict=True))
+        columns = [self._doc_entries((layer, p, TOTAL)) for p in parts]
         out = {}
-        for doc_id, *rows in zip(self.doc_ids, *columns, strict=True):
-            scores = [prf(row) for row in rows]
+        for doc_id, *scores in zip(self.doc_ids, *columns, strict=True):
             out[doc_id] = {k: sum(s[k] for s in scores) / 3 for k in ("precision", "recall", "f1")}
         return out
 
-    def _doc_rows(self, key: Key) -> list[Tally]:
-        """Per document (doc_ids order), its row of `key`; zeros where it has none."""
+    def _doc_entries(self, key: Key) -> list[dict[str, float]]:
+        """Per document (doc_ids order), the entry of its row of `key` as _entry() gives it
+        (zeros where it has none), with P/R/F1 computed over the whole column at once."""
+        import numpy as np
+
         fields, values, present = self.stacked.per_unit(key)
-        return [dict(zip(fields, row, strict=True)) if here else _ZERO
-                for row, here in zip(values.tolist(), present.tolist(), strict=True)]
+        core = values[:, [fields.index(f) for f in CORE]].T
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0/0 reads 0, as in prf()
+            p = np.where(core[1] != 0, core[0] / core[1], 0.0)
+            r = np.where(core[3] != 0, core[2] / core[3], 0.0)
+            f = np.where(p + r != 0, 2 * p * r / (p + r), 0.0)
+        names = ("precision", "recall", "f1", *fields)
+        empty = _entry(_ZERO)
+        scores = zip(p.tolist(), r.tolist(), f.tolist(), strict=True)
+        return [dict(zip(names, (*prf_, *row), strict=True)) if here else {**empty}
+                for prf_, row, here in zip(scores, values.tolist(), present.tolist(),
+                                           strict=True)]
 
     def to_dict(self, by_doc: bool = True) -> dict[str, Any]:
         """The JSON object of docs/scores.md. by_doc=False leaves every by_doc empty."""
