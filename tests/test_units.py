@@ -8,16 +8,16 @@ import random
 
 import numpy as np
 import pytest
-from scoring_fixtures import Text
 
 import palmyra
 from palmyra import cli, stats
-from palmyra.annotations import Attribution, Event, Number
+from palmyra.annotations import AnnotationDocument, Event, Number
 from palmyra.corpus import load_corpus
 from palmyra.evaluation import LAYERS
 from palmyra.io import read_gold
 from palmyra.stats import Counts, tally
 from palmyra.units import sentence_pairs, sentence_starts
+from scoring_fixtures import Text
 
 STRICT = ("entities", "strict", "*")
 EXAMPLE = "examples/noisy-predictions.jsonl"
@@ -80,10 +80,9 @@ def test_a_document_level_run_keeps_its_signature() -> None:
 def _gold_and_example() -> tuple[dict, dict, dict]:
     corpus = load_corpus()
     gold = read_gold(None, None).docs
-    pred = {json.loads(line)["doc_id"]: line for line in open(EXAMPLE, encoding="utf-8")}
-    from palmyra.annotations import AnnotationDocument
-
-    return gold, {d: AnnotationDocument.from_dict(json.loads(x)) for d, x in pred.items()}, corpus
+    with open(EXAMPLE, encoding="utf-8") as fh:
+        pred = [AnnotationDocument.from_dict(json.loads(line)) for line in fh]
+    return gold, {d.doc_id: d for d in pred}, corpus
 
 
 @pytest.mark.parametrize("layer", [x for x in LAYERS if x != "coreference"])

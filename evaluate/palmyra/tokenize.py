@@ -311,7 +311,7 @@ def mention_ranges(tok: Tokenization, spans: Iterable[Mention]
         if starts[i] < start or ends[last] > end:
             adjustments.append((mention, "extended"))
         candidates.append((i, last, label, mention))
-    if len(candidates) < 2:
+    if all(a[1] < b[0] for a, b in pairwise(candidates)):  # sorted, and none overlaps
         return [c[:3] for c in candidates], adjustments
     # IOB2 cannot nest: the outermost (longest) mention wins.
     candidates.sort(key=lambda c: (c[0] - c[1], c[0], c[2]))

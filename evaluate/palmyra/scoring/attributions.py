@@ -25,6 +25,7 @@ the annotated zones.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ from palmyra.corpus import Document
 from palmyra.scoring._common import Table, kept_predictions
 from palmyra.spans import match_graph, match_keys
 from palmyra.stats import Counts
-from palmyra.tokenize import span_tokens
+from palmyra.tokenize import tokenization
 
 LAYER = "attributions"
 ELEMENTS = ("source", "cue", "content")
@@ -60,10 +61,12 @@ class _Attr:
 
 
 def _tokens(doc: Document, spans: Sequence[Span]) -> Element:
+    tok = tokenization(doc)  # every zone's tokens, cached per document
+    starts, ends = tok.starts, tok.ends
     out: set[tuple[int, int]] = set()
     for s in spans:
-        found = span_tokens(doc, s.start, s.end)
-        out.update(found or [(s.start, s.end)])
+        i, j = bisect_right(ends, s.start), bisect_left(starts, s.end)  # tokens it touches
+        out.update(zip(starts[i:j], ends[i:j], strict=True) if i < j else [(s.start, s.end)])
     return ("tokens", frozenset(out))
 
 

@@ -1,24 +1,26 @@
-"""The entity layer read as IOB2 tags over tokens and scored with seqeval, the way
+"""The entity layer read as IOB2 tags over tokens and scored as seqeval scores it, the way
 CoNLL-style papers report NER.
 
-Mentions become tags with palmyra.tokenize.mention_ranges / to_iob2 (they say how spans that
-cut a token, cross a sentence or nest are handled); the chunks are then extracted by seqeval
-itself, in its default (conlleval-compatible) mode and in its strict mode with scheme IOB2,
-and counted per type as seqeval counts them (sets of chunks, tp = |gold & pred|). Both
-sides' tags come from well-formed spans, so the two modes agree on annotation documents;
-they differ on raw tag sequences (`score_tags`), where strict mode drops chunks that do not
-begin with B-.
+Mentions become token ranges with palmyra.tokenize.mention_ranges (which says how spans that
+cut a token, cross a sentence or nest are handled): ranges that never overlap or cross a
+sentence, each written as B- followed by I- tags. seqeval reads such tags back as exactly
+those ranges, in its default (conlleval-compatible) mode and in its strict IOB2 mode alike,
+and counts per type as seqeval does (sets of chunks, tp = |gold & pred|). So a document's
+counts are taken from the ranges directly, with no tags in between (tests check the sums
+against seqeval itself on generated corpora). Raw tag sequences, which may be malformed, go
+through seqeval (`score_tags`): there strict mode drops chunks that do not begin with B-.
 
 A corpus score is the sum of the per-document counts and equals seqeval run on the
-concatenated sentences of all documents: seqeval's chunks never cross a sentence, and the
-counts are taken over the runs of tokens where gold or prediction is not O, which an O on
-both sides would have separated anyway. seqeval's answer for a run depends only on the run's
-tags, so it is computed once per distinct (gold run, predicted run).
+concatenated sentences of all documents, since seqeval's chunks never cross a sentence.
+For tag sequences, the counts are taken over the runs of tokens where gold or prediction is
+not O, which an O on both sides would have separated anyway; seqeval's answer for a run
+depends only on the run's tags, so it is computed once per distinct (gold run, predicted
+run).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -27,7 +29,7 @@ from palmyra.corpus import Document
 from palmyra.scoring._common import TOTAL, kept_predictions
 from palmyra.scoring.entities import mentions
 from palmyra.stats import Counts
-from palmyra.tokenize import ADJUSTMENTS, Tokenization, annotated_zone_types, mention_ranges
+from palmyra.tokenize import ADJUSTMENTS, annotated_zone_types, mention_ranges
 from palmyra.tokenize import tokenization as tokenization_of
 
 LAYER = "bio"
@@ -48,64 +50,19 @@ def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> 
         reasons = [r for _, r in adjusted]
         for reason in ADJUSTMENTS:
             extras[f"{side}_{reason}"] = float(reasons.count(reason))
-    runs = _runs_of_ranges(tok, g_ranges, p_ranges)
-    return _tally([_range_counts(g, p) for g, p in runs], extras)
+    return _tally([_chunks_of_ranges(g_ranges, p_ranges)], extras)
 
 
-Ranges = tuple[tuple[int, int, str], ...]  # (first, last, type) relative to a run's start
-
-
-def _runs_of_ranges(tok: Tokenization, gold: list[tuple[int, int, str]],
-                    pred: list[tuple[int, int, str]]) -> list[tuple[Ranges, Ranges]]:
-    """Every maximal run of tokens, inside one sentence, where gold or prediction is not O,
-    as the mention ranges of each side relative to the run's first token."""
-    marked = sorted([(i, last, 0, label) for i, last, label in gold]
-                    + [(i, last, 1, label) for i, last, label in pred])
-    sentence_starts = tok.sentence_starts
-    runs: list[tuple[Ranges, Ranges]] = []
-    members: tuple[list, list] = ([], [])
-    a = b = sentence = -1
-    for i, last, side, label in marked:
-        k = bisect_right(sentence_starts, i)
-        if i > b + 1 or k != sentence:
-            if a >= 0:
-                runs.append((tuple(members[0]), tuple(members[1])))
-            members = ([], [])
-            a, b, sentence = i, last, k
-        members[side].append((i - a, last - a, label))
-        if last > b:
-            b = last
-    if a >= 0:
-        runs.append((tuple(members[0]), tuple(members[1])))
-    return runs
-
-
-def _tags(ranges: Ranges, length: int) -> Run:
-    tags = ["O"] * length
-    for i, last, label in ranges:
-        tags[i] = f"B-{label}"
-        tags[i + 1:last + 1] = [f"I-{label}"] * (last - i)
-    return tuple(tags)
-
-
-@lru_cache(maxsize=65536)
-def _range_counts(gold: Ranges, pred: Ranges) -> RunCounts:
-    """seqeval's counts for a run given by its mention ranges (see _chunk_counts).
-
-    seqeval only compares types for equality, so the run is solved once per shape: types are
-    renamed T0, T1, ... in order of appearance, and the names put back in the counts.
-    """
-    names = list(dict.fromkeys(label for _, _, label in gold + pred))
-    alias = {label: f"T{k}" for k, label in enumerate(names)}
-    counts = _shape_counts(tuple((i, last, alias[label]) for i, last, label in gold),
-                           tuple((i, last, alias[label]) for i, last, label in pred))
-    return tuple((mode, names[int(label[1:])], g, p, tp) for mode, label, g, p, tp in counts)
-
-
-@lru_cache(maxsize=65536)
-def _shape_counts(gold: Ranges, pred: Ranges) -> RunCounts:
-    length = max(last for _, last, _ in gold + pred) + 1
-    return _chunk_counts(_tags(gold, length), _tags(pred, length))
+def _chunks_of_ranges(gold: list[tuple[int, int, str]], pred: list[tuple[int, int, str]]
+                      ) -> RunCounts:
+    """Per mode and type, the chunks seqeval would read off the tags of well-formed ranges
+    (the ranges themselves): (mode, type, gold, pred, tp)."""
+    n_gold = Counter(label for _, _, label in gold)
+    n_pred = Counter(label for _, _, label in pred)
+    n_both = Counter(label for _, _, label in set(gold).intersection(pred))
+    counts = [(label, n_gold[label], n_pred[label], n_both[label])
+              for label in sorted(n_gold.keys() | n_pred.keys())]
+    return tuple((mode, *row) for mode in MODES for row in counts)
 
 
 def _runs_of_tags(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
