@@ -215,6 +215,33 @@ def test_gold_is_stricter_than_a_prediction():
         "documents state the claim (palmyra-002, palmyra-004)"]
 
 
+def test_the_compiled_pre_check_changes_no_problem(tmp_path: Path, monkeypatch):
+    """jsonschema-rs only answers "valid?": a valid document never builds jsonschema's
+    validator, and a bad one gets the same lines with the pre-check as without it."""
+    pytest.importorskip("jsonschema_rs")
+    schemas = tmp_path / "schema"
+    shutil.copytree(schema_dir(), schemas)
+    n2 = _m("002", "numbers", "n2")
+    bad = [_doc({"relation": "maybe", "mentions": [n2]}),
+           _doc({"relation": "agree", "mentions": []}),
+           _doc({"relation": "single_source", "mentions": [_m("004", "layers", "n3")]}),
+           _doc({"relation": "single_source", "mentions": [n2]}, status="gold")]
+
+    def lines(data: dict) -> list[str]:
+        return [str(p) for p in C.validate_claims(data, schemas=schemas)]
+
+    assert lines(_doc({"relation": "single_source", "mentions": [n2]})) == []
+    compiled = C._schema(schemas)
+    assert compiled.fast is not None and compiled._full is None
+    fast = [lines(data) for data in bad]
+    assert compiled._full is not None and all(fast)
+    C._schema.cache_clear()
+    monkeypatch.setattr(C, "accelerated", lambda: False)
+    assert C._schema(schemas).fast is None
+    assert [lines(data) for data in bad] == fast
+    C._schema.cache_clear()
+
+
 def test_bad_files_give_lines_not_tracebacks(tmp_path: Path):
     bad = tmp_path / "claims.json"
     bad.write_text('{"claims": [', encoding="utf-8")

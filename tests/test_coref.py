@@ -12,6 +12,7 @@ import pytest
 from palmyra.annotations import AnnotationDocument, Entity, Event, Span
 from palmyra.corpus import Document, Zone
 from palmyra.scoring import coref
+from palmyra.spans import assign, max_weight_matching, max_weight_total
 from palmyra.stats import Counts, prf, total
 
 # Pradhan et al. (2014), figure 1, also the running example of Moosavi and Strube (2016).
@@ -218,7 +219,7 @@ def test_max_weight_matching_is_optimal_on_small_problems() -> None:
                    for i in range(n) for j in range(m) if rng.random() < 0.6}
         if not weights:
             continue
-        value, pairs = coref.max_weight_matching(weights)
+        value, pairs = max_weight_matching(weights)
         assert value == pytest.approx(_brute_force(weights), abs=1e-12)
         assert len({i for i, _ in pairs}) == len({j for _, j in pairs}) == len(pairs)
         assert value == pytest.approx(sum(weights[p] for p in pairs), abs=1e-12)
@@ -231,7 +232,7 @@ def test_max_weight_matching_large_sparse_agrees_with_scipy() -> None:
     rng = random.Random(11)
     n = 400
     weights = {(i, rng.randrange(n)): rng.random() for i in range(n) for _ in range(3)}
-    value, _ = coref.max_weight_matching(weights)
+    value, _ = max_weight_matching(weights)
     dense = np.zeros((n, n))
     for (i, j), w in weights.items():
         dense[i, j] = w
@@ -240,8 +241,39 @@ def test_max_weight_matching_large_sparse_agrees_with_scipy() -> None:
 
 
 def test_max_weight_matching_prefers_two_pairs_to_one_heavy_one() -> None:
-    value, pairs = coref.max_weight_matching({(0, 0): 0.9, (0, 1): 0.6, (1, 0): 0.6})
+    value, pairs = max_weight_matching({(0, 0): 0.9, (0, 1): 0.6, (1, 0): 0.6})
     assert value == pytest.approx(1.2) and pairs == [(0, 1), (1, 0)]
+
+
+def test_max_weight_total_solves_each_component_optimally() -> None:
+    """Several components (stars, one-to-one edges, larger blocks) in one problem: the
+    total is the brute-force optimum and the dense solver's (spans.assign) optimum."""
+    rng = random.Random(5)
+    for _ in range(200):
+        weights: dict[tuple[int, int], float] = {}
+        best = 0.0
+        for block in range(rng.randint(1, 4)):  # disjoint blocks of rows and columns
+            n, m = rng.randint(1, 3), rng.randint(1, 3)
+            edges = {(10 * block + i, 10 * block + j): rng.choice((rng.random(), 0.5))
+                     for i in range(n) for j in range(m) if rng.random() < 0.7}
+            best += _brute_force(edges) if edges else 0.0
+            weights |= edges
+        if not weights:
+            continue
+        total = max_weight_total(weights)
+        assert total == pytest.approx(best, abs=1e-12)
+        rows = sorted({i for i, _ in weights})
+        cols = sorted({j for _, j in weights})
+        dense = [[(weights[i, j],) if (i, j) in weights else None for j in cols] for i in rows]
+        pairs = assign(dense)
+        assert total == pytest.approx(sum(dense[i][j][0] for i, j in pairs), abs=1e-12)
+
+
+def test_max_weight_total_fast_paths() -> None:
+    # one-to-one edges are summed; a star keeps its heaviest edge
+    assert max_weight_total({(0, 0): 0.25, (1, 1): 0.5}) == 0.75
+    assert max_weight_total({(0, 0): 0.25, (0, 1): 0.5, (0, 2): 0.125}) == 0.5
+    assert max_weight_total({(0, 0): 0.25, (1, 0): 0.5, (2, 3): 0.125}) == 0.625
 
 
 # --- from annotation documents -------------------------------------------------------------

@@ -40,6 +40,7 @@ from palmyra.validate import (
     _schema_problems,
     _show,
     _Sink,
+    accelerated,
     json_path,
 )
 
@@ -210,12 +211,37 @@ def chain_hedged(doc: AnnotationDocument, chain: Iterable[str]) -> bool:
 # --------------------------------------------------------------------------- validation
 
 
-@cache
-def _schema(directory: Path) -> Any:
-    from jsonschema import Draft202012Validator
+class _ClaimsSchema:
+    """The claims schema of one schema folder, checked as validate._Schemas checks the
+    others: jsonschema-rs (when installed) answers "valid?", and jsonschema, imported only
+    then, describes the problems of a document that fails."""
 
+    def __init__(self, raw: dict) -> None:
+        self.raw = raw
+        self.fast = _fast_validator(raw)
+        self._full: Any = None
+
+    def full(self) -> Any:
+        """jsonschema's validator, which says what is wrong and where."""
+        if self._full is None:
+            from jsonschema import Draft202012Validator
+
+            self._full = Draft202012Validator(self.raw)
+        return self._full
+
+
+def _fast_validator(raw: dict) -> Any:
+    if not accelerated():
+        return None
+    import jsonschema_rs  # already imported by palmyra.validate when accelerated()
+
+    return jsonschema_rs.Draft202012Validator(raw)
+
+
+@cache
+def _schema(directory: Path) -> _ClaimsSchema:
     with open(directory / "claims.schema.json", encoding="utf-8") as fh:
-        return Draft202012Validator(json.load(fh))
+        return _ClaimsSchema(json.load(fh))
 
 
 class _GoldDocs:
@@ -445,7 +471,8 @@ def validate_claims(data: Any, *, gold_folder: Path | str | None = None,
     if not isinstance(data, dict):
         sink.add((), f"expected a JSON object (a claims document), found {_kind(data)}", "json")
         return sink.problems
-    _schema_problems(_schema(Path(schemas) if schemas else schema_dir()), None, data, sink)
+    schema = _schema(Path(schemas) if schemas else schema_dir())
+    _schema_problems(schema.full, schema.fast, data, sink)
     folder = Path(gold_folder) if gold_folder is not None else annotations_dir()
     docs = _GoldDocs(folder, Path(corpus_dir) if corpus_dir is not None else None)
     _ClaimChecks(data, sink, docs).run()

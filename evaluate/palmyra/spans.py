@@ -16,7 +16,10 @@ matches are decided globally, never greedily in list order.
 
 Weights are tuples of non-negative numbers compared lexicographically (first element first);
 `None` means "no edge". They are combined into one exact integer per edge so that a gain in an
-earlier element always outweighs any total gain in the later ones.
+earlier element always outweighs any total gain in the later ones. For large sparse problems
+with plain float weights (CEAF-e's cluster alignment, corpus-wide in cross-document
+coreference) `max_weight_matching` and `max_weight_total` solve the same assignment without a
+dense matrix and without encoding the weights.
 
 Callers sort their items into a canonical order first (offsets, labels, every field that
 affects the score): the algorithms below are deterministic in the order they are given, so
@@ -25,7 +28,9 @@ scores do not depend on the order of the input lists.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+import heapq
+import math
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 Interval = tuple[int, int]
@@ -266,6 +271,22 @@ def match_graph(edges: Iterable[tuple[int, int]], weight: Weight) -> list[tuple[
         by_gold.setdefault(g, []).append(p)
         by_pred.setdefault(p, []).append(g)
     pairs: list[tuple[int, int]] = []
+    for golds, preds in _components(by_gold, by_pred):
+        g_list, p_list = sorted(golds), sorted(preds)
+        if len(g_list) == 1 or len(p_list) == 1:  # a star: its best edge is the answer
+            best = _best_edge([(g, p) for g in g_list for p in by_gold[g]], weight)
+            if best is not None:
+                pairs.append(best)
+            continue
+        rows = [[weight(g, p) if p in by_gold[g] else None for p in p_list] for g in g_list]
+        pairs.extend((g_list[i], p_list[j]) for i, j in assign(rows))
+    return pairs
+
+
+def _components(by_gold: Mapping[int, list[int]], by_pred: Mapping[int, list[int]]
+                ) -> Iterator[tuple[set[int], set[int]]]:
+    """The connected components (gold items, predicted items) of a bipartite graph given
+    as adjacency lists both ways, in the order of their first gold item in `by_gold`."""
     seen: set[int] = set()
     for start in by_gold:
         if start in seen:
@@ -280,15 +301,7 @@ def match_graph(edges: Iterable[tuple[int, int]], weight: Weight) -> list[tuple[
                             golds.add(g)
                             stack.append(g)
         seen |= golds
-        g_list, p_list = sorted(golds), sorted(preds)
-        if len(g_list) == 1 or len(p_list) == 1:  # a star: its best edge is the answer
-            best = _best_edge([(g, p) for g in g_list for p in by_gold[g]], weight)
-            if best is not None:
-                pairs.append(best)
-            continue
-        rows = [[weight(g, p) if p in by_gold[g] else None for p in p_list] for g in g_list]
-        pairs.extend((g_list[i], p_list[j]) for i, j in assign(rows))
-    return pairs
+        yield golds, preds
 
 
 def _best_edge(edges: list[tuple[int, int]], weight: Weight) -> tuple[int, int] | None:
@@ -299,6 +312,100 @@ def _best_edge(edges: list[tuple[int, int]], weight: Weight) -> tuple[int, int] 
         if w is not None and (best_w is None or w > best_w):
             best, best_w = (g, p), w
     return best
+
+
+# --- sparse float weights (large problems) ---------------------------------------------------
+
+
+def max_weight_matching(weights: Mapping[tuple[int, int], float]
+                        ) -> tuple[float, list[tuple[int, int]]]:
+    """The one-to-one pairing of rows and columns with the largest total weight, for sparse
+    non-negative weights {(row, column): weight}; rows and columns may stay unpaired.
+
+    `assign` fills a dense matrix, which a corpus-wide problem (thousands of clusters in
+    cross-document coreference) cannot afford. This is Kuhn-Munkres (Hungarian) in its
+    shortest-augmenting-path form with dual potentials, the paths found with Dijkstra over
+    the sparse edges only: each row also has a private zero-weight "unpaired" column, so the
+    search from a row never goes further than the cost of leaving it unpaired. Returns the
+    total and the pairs."""
+    rows = sorted({i for i, _ in weights})
+    cols = sorted({j for _, j in weights})
+    row_index = {r: x for x, r in enumerate(rows)}
+    col_index = {c: x for x, c in enumerate(cols)}
+    n, m = len(rows), len(cols)
+    adjacency: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    for (i, j), w in weights.items():
+        adjacency[row_index[i]].append((col_index[j], -float(w)))  # minimise cost = -weight
+    for r in range(n):
+        adjacency[r].append((m + r, 0.0))  # row r left unpaired
+    # Dual potentials: u[r] + v[c] <= cost(r, c) on every edge, equality on paired edges.
+    u = [min(c for _, c in adjacency[r]) for r in range(n)]
+    v = [0.0] * (m + n)
+    owner = [-1] * (m + n)  # column -> its row
+    for start in range(n):
+        _augment(start, adjacency, u, v, owner)
+    pairs = sorted((rows[owner[c]], cols[c]) for c in range(m) if owner[c] != -1)
+    return float(sum(weights[p] for p in pairs)), pairs
+
+
+def _augment(start: int, adjacency: list[list[tuple[int, float]]], u: list[float],
+             v: list[float], owner: list[int]) -> None:
+    """One phase: pair row `start` along a shortest augmenting path (reduced costs)."""
+    dist: dict[int, float] = {}
+    way: dict[int, int] = {}  # column -> the column before it on the path (-1: start row)
+    done: list[int] = []
+    heap: list[tuple[float, int]] = []
+    finished: set[int] = set()
+
+    def relax(row: int, base: float, via: int) -> None:
+        for col, cost in adjacency[row]:
+            d = base + cost - u[row] - v[col]
+            if col not in finished and d < dist.get(col, math.inf):
+                dist[col] = d
+                way[col] = via
+                heapq.heappush(heap, (d, col))
+
+    relax(start, 0.0, -1)
+    while True:
+        d, col = heapq.heappop(heap)
+        if col in finished or d > dist[col]:
+            continue
+        finished.add(col)
+        if owner[col] == -1:
+            break
+        done.append(col)
+        relax(owner[col], d, col)
+    for c in done:  # keep the duals feasible and the path's edges tight
+        delta = d - dist[c]
+        v[c] -= delta
+        u[owner[c]] += delta
+    u[start] += d
+    while col != -1:
+        previous = way[col]
+        owner[col] = owner[previous] if previous != -1 else start
+        col = previous
+
+
+def max_weight_total(weights: Mapping[tuple[int, int], float]) -> float:
+    """The largest total of a one-to-one pairing for sparse non-negative float weights
+    {(row, column): weight}, as match_graph solves it: per connected component, a component
+    with one row or one column by its heaviest edge, the others by max_weight_matching.
+    The weights are summed as given (no encoding), so float weights keep their precision."""
+    by_row: dict[int, list[int]] = {}
+    by_col: dict[int, list[int]] = {}
+    for i, j in weights:
+        by_row.setdefault(i, []).append(j)
+        by_col.setdefault(j, []).append(i)
+    if len(by_row) == len(by_col) == len(weights):  # every edge is already one-to-one
+        return float(sum(weights.values()))
+    total = 0.0
+    for rows, cols in _components(by_row, by_col):
+        if len(rows) == 1 or len(cols) == 1:
+            total += max(weights[i, j] for i in rows for j in by_row[i])
+        else:
+            total += max_weight_matching({(i, j): weights[i, j] for i in rows
+                                          for j in by_row[i]})[0]
+    return total
 
 
 # --- both stages ----------------------------------------------------------------------------
@@ -337,5 +444,5 @@ def align_spans(gold_spans: Sequence[Interval], pred_spans: Sequence[Interval], 
 
 
 __all__ = ["Alignment", "Cluster", "Interval", "Weight", "align", "align_spans", "assign",
-           "match_graph", "match_keys", "match_overlaps", "overlap", "overlap_clusters",
-           "solve_clusters"]
+           "match_graph", "match_keys", "match_overlaps", "max_weight_matching",
+           "max_weight_total", "overlap", "overlap_clusters", "solve_clusters"]

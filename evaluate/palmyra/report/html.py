@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from palmyra.annotations import AnnotationDocument, Attribution, Event, Number, Span, write_atomic
 from palmyra.corpus import Document, Zone
-from palmyra.report.terminal import _grouped, _score_row
+from palmyra.report.terminal import grouped, score_row
 from palmyra.scoring._common import kept_predictions
 
 if TYPE_CHECKING:
@@ -353,7 +353,7 @@ _HEADER = ("mode", "P", "R", "F1", "95% CI", "P num/den", "R num/den", "ignored"
 def _score_table(layer: str, modes: Mapping[str, Any]) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in _HEADER)
     rows = []
-    for row in _grouped(layer, modes, _score_row):
+    for row in grouped(layer, modes, score_row):
         if row is None:
             rows.append(f'<tr class="sep"><td colspan="{len(_HEADER)}"></td></tr>')
         else:
@@ -369,7 +369,7 @@ def _by_type_table(mode: str, entry: Mapping[str, Any]) -> str:
     head = "".join(f"<th>{h}</th>" for h in ("type", "P", "R", "F1", "P num/den", "R num/den"))
     rows = []
     for label, e in sorted(by_type.items()):
-        row = _score_row(label, e)  # the terminal's cells: no interval per type
+        row = score_row(label, e)  # the terminal's cells: no interval per type
         rows.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row[:4] + row[5:7])
                     + "</tr>")
     return (f"<details><summary>per type ({esc(mode)})</summary>"

@@ -53,9 +53,10 @@ def _group(mode: str) -> tuple[bool, str, bool]:
     return bare != mode, bare.split("_", 1)[0], mode.endswith("_nosingletons")
 
 
-def _grouped(layer: str, modes: Mapping[str, Mapping[str, Any]],
-             row: Callable[[str, Mapping[str, Any]], list[str]]) -> list[list[str] | None]:
-    """One row per mode; for coreference a blank line between groups of modes."""
+def grouped(layer: str, modes: Mapping[str, Mapping[str, Any]],
+            row: Callable[[str, Mapping[str, Any]], list[str]]) -> list[list[str] | None]:
+    """One row per mode, made by `row(mode, entry)`; for coreference a None (blank line)
+    between groups of modes (see `table`)."""
     rows: list[list[str] | None] = []
     previous = None
     for mode, entry in modes.items():
@@ -68,7 +69,9 @@ def _grouped(layer: str, modes: Mapping[str, Mapping[str, Any]],
     return rows
 
 
-def _score_row(mode: str, e: Mapping[str, Any]) -> list[str]:
+def score_row(mode: str, e: Mapping[str, Any]) -> list[str]:
+    """The cells of one score row: mode, P, R, F1 (in %), 95% CI, P and R num/den,
+    ignored."""
     return [mode, _pct(e["precision"]), _pct(e["recall"]), _pct(e["f1"]), _ci(e.get("ci95")),
             _ratio(e, "p_num", "p_den"), _ratio(e, "r_num", "r_den"), _count(e.get("ignored"))]
 
@@ -100,7 +103,7 @@ def render_result(data: Mapping[str, Any]) -> str:
                    + ", ".join(docs["not_in_gold"]))
     header = ["mode", "P", "R", "F1", "95% CI", "P num/den", "R num/den", "ignored"]
     for layer, modes in data["layers"].items():
-        out += ["", f"{layer} (scores in %)", table(header, _grouped(layer, modes, _score_row)),
+        out += ["", f"{layer} (scores in %)", table(header, grouped(layer, modes, score_row)),
                 f"signature: {data['signatures'][layer]}"]
     for layer in data["not_predicted"]:
         out += ["", f"{layer}: not predicted (no prediction document has this layer); "
@@ -129,7 +132,7 @@ def render_comparison(data: Mapping[str, Any]) -> str:
               f"paired bootstrap ({policies['resamples']})",
               f"randomization ({policies['trials']})"]
     for layer, modes in data["layers"].items():
-        out += ["", f"{layer} (F1 in %)", table(header, _grouped(layer, modes, _comparison_row))]
+        out += ["", f"{layer} (F1 in %)", table(header, grouped(layer, modes, _comparison_row))]
     for layer in data["not_compared"]:
         out += ["", f"{layer}: not compared (not predicted by both systems)"]
     out += ["", f"* p < {policies['alpha']}", f"signature: {data['signature']}"]

@@ -31,15 +31,14 @@ time from the three F1s (see `conll_modes`).
 
 from __future__ import annotations
 
-import heapq
-import math
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from palmyra.annotations import Event
+from palmyra.spans import max_weight_total
 from palmyra.stats import Counts, Tally
 
 if TYPE_CHECKING:
@@ -55,76 +54,6 @@ CROSS = "cross_"
 
 Mention = Hashable
 Partition = Sequence[Collection[Mention]]
-
-
-# --- maximum-weight assignment -------------------------------------------------------------
-
-def max_weight_matching(weights: Mapping[tuple[int, int], float]
-                        ) -> tuple[float, list[tuple[int, int]]]:
-    """The one-to-one pairing of rows and columns with the largest total weight, for sparse
-    non-negative weights {(row, column): weight}; rows and columns may stay unpaired.
-
-    Kuhn-Munkres (Hungarian) algorithm in its shortest-augmenting-path form with dual
-    potentials, the paths found with Dijkstra over the sparse edges only: each row also has
-    a private zero-weight "unpaired" column, so the search from a row never goes further
-    than the cost of leaving it unpaired, and a corpus-wide problem with thousands of
-    clusters (cross-document coreference) stays fast. Returns the total and the pairs."""
-    rows = sorted({i for i, _ in weights})
-    cols = sorted({j for _, j in weights})
-    row_index = {r: x for x, r in enumerate(rows)}
-    col_index = {c: x for x, c in enumerate(cols)}
-    n, m = len(rows), len(cols)
-    adjacency: list[list[tuple[int, float]]] = [[] for _ in range(n)]
-    for (i, j), w in weights.items():
-        adjacency[row_index[i]].append((col_index[j], -float(w)))  # minimise cost = -weight
-    for r in range(n):
-        adjacency[r].append((m + r, 0.0))  # row r left unpaired
-    # Dual potentials: u[r] + v[c] <= cost(r, c) on every edge, equality on paired edges.
-    u = [min(c for _, c in adjacency[r]) for r in range(n)]
-    v = [0.0] * (m + n)
-    owner = [-1] * (m + n)  # column -> its row
-    for start in range(n):
-        _augment(start, adjacency, u, v, owner)
-    pairs = sorted((rows[owner[c]], cols[c]) for c in range(m) if owner[c] != -1)
-    return float(sum(weights[p] for p in pairs)), pairs
-
-
-def _augment(start: int, adjacency: list[list[tuple[int, float]]], u: list[float],
-             v: list[float], owner: list[int]) -> None:
-    """One phase: pair row `start` along a shortest augmenting path (reduced costs)."""
-    dist: dict[int, float] = {}
-    way: dict[int, int] = {}  # column -> the column before it on the path (-1: start row)
-    done: list[int] = []
-    heap: list[tuple[float, int]] = []
-    finished: set[int] = set()
-
-    def relax(row: int, base: float, via: int) -> None:
-        for col, cost in adjacency[row]:
-            d = base + cost - u[row] - v[col]
-            if col not in finished and d < dist.get(col, math.inf):
-                dist[col] = d
-                way[col] = via
-                heapq.heappush(heap, (d, col))
-
-    relax(start, 0.0, -1)
-    while True:
-        d, col = heapq.heappop(heap)
-        if col in finished or d > dist[col]:
-            continue
-        finished.add(col)
-        if owner[col] == -1:
-            break
-        done.append(col)
-        relax(owner[col], d, col)
-    for c in done:  # keep the duals feasible and the path's edges tight
-        delta = d - dist[c]
-        v[c] -= delta
-        u[owner[c]] += delta
-    u[start] += d
-    while col != -1:
-        previous = way[col]
-        owner[col] = owner[previous] if previous != -1 else start
-        col = previous
 
 
 # --- the metrics on two partitions ---------------------------------------------------------
@@ -198,7 +127,7 @@ def metrics(o: _Overlap) -> dict[str, Tally]:
         phi[i, j] = 2 * c / (ki + rj)
     tp = sum(o.n.values())
     n_key, n_response = sum(ks), sum(rs)
-    ceaf = _best_matching(phi)
+    ceaf = max_weight_total(phi)  # one-to-one per component; see palmyra.spans
     return {
         "mentions": _tally(tp, n_response, tp, n_key),
         "muc": _tally(tp - sum(r_parts), sum(s - 1 for s in rs if s),
@@ -207,40 +136,6 @@ def metrics(o: _Overlap) -> dict[str, Tally]:
         "ceafe": _tally(ceaf, sum(1 for s in rs if s), ceaf, sum(1 for s in ks if s)),
         "lea": _tally(_lea_num(rs, r_common), n_response, _lea_num(ks, k_common), n_key),
     }
-
-
-def _best_matching(phi: dict[tuple[int, int], float]) -> float:
-    """The largest sum of phi over a one-to-one pairing of key and response clusters,
-    solved per connected component of the overlap graph: a component with one cluster on
-    a side is a plain maximum, the others go to max_weight_matching."""
-    by_row: dict[int, list[int]] = defaultdict(list)
-    by_col: dict[int, list[int]] = defaultdict(list)
-    for i, j in phi:
-        by_row[i].append(j)
-        by_col[j].append(i)
-    if len(by_row) == len(by_col) == len(phi):  # every overlap is already one-to-one
-        return float(sum(phi.values()))
-    total = 0.0
-    seen: set[int] = set()
-    for root in by_row:
-        if root in seen:
-            continue
-        rows, cols, stack = {root}, set(), [root]
-        while stack:  # the component of `root`, alternating rows and columns
-            for j in by_row[stack.pop()]:
-                if j not in cols:
-                    cols.add(j)
-                    for i in by_col[j]:
-                        if i not in rows:
-                            rows.add(i)
-                            stack.append(i)
-        seen |= rows
-        if len(rows) == 1 or len(cols) == 1:
-            total += max(phi[i, j] for i in rows for j in by_row[i])
-        else:
-            total += max_weight_matching({(i, j): phi[i, j] for i in rows
-                                          for j in by_row[i]})[0]
-    return total
 
 
 def score_partitions(key: Partition, response: Partition, singletons: bool = True
