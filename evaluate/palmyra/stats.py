@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -199,15 +200,9 @@ class Stacked:
         import numpy as np
 
         for key, (units, rows) in self._pending.items():
-            fields = _fields(rows)
-            get = itemgetter(*fields)
-            try:
-                values = list(map(get, rows))
-            except KeyError:  # rows with different fields: an absent field counts 0
-                values = [[t.get(f, 0.0) for f in fields] for t in rows]
-            chunk = _Chunk(np.array(units, dtype=np.intp), fields,
-                           np.array(values, dtype=np.float64).reshape(len(rows), len(fields)))
-            self._chunks.setdefault(key, []).append(chunk)
+            fields, values = _packed(rows)
+            self._chunks.setdefault(key, []).append(
+                _Chunk(np.array(units, dtype=np.intp), fields, values))
         self._pending = {}
         return self
 
@@ -292,14 +287,30 @@ class _Chunk(NamedTuple):
     values: np.ndarray
 
 
+def _packed(rows: Sequence[Mapping[str, float]]) -> tuple[tuple[str, ...], np.ndarray]:
+    """Rows as an array (rows x fields); fields: CORE first, then the others in order of
+    first appearance; a field that a row lacks counts 0 there."""
+    import numpy as np
+
+    fields = _fields(rows[:1])
+    if len(fields) == len(rows[0]) and len(set(map(len, rows))) == 1:
+        try:  # usually every row has the first row's fields (then they have no others)
+            flat = chain.from_iterable(map(itemgetter(*fields), rows))
+            values = np.fromiter(flat, dtype=np.float64, count=len(rows) * len(fields))
+            return fields, values.reshape(len(rows), len(fields))
+        except KeyError:
+            pass
+    fields = _fields(rows)
+    values = np.fromiter((t.get(f, 0.0) for t in rows for f in fields), dtype=np.float64,
+                         count=len(rows) * len(fields))
+    return fields, values.reshape(len(rows), len(fields))
+
+
 def _fields(rows: Iterable[Mapping[str, object]]) -> tuple[str, ...]:
     """CORE first, then every other field in order of first appearance."""
     names = dict.fromkeys(CORE)
-    first = None
     for t in rows:
-        if first is None or len(t) != len(first) or t.keys() != first.keys():
-            names.update(dict.fromkeys(t))
-            first = t
+        names.update(dict.fromkeys(t))
     return tuple(names)
 
 
