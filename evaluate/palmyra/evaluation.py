@@ -115,7 +115,7 @@ def _corpus(corpus: PathLike | Mapping[str, Document] | None) -> _Corpus:
 
 
 def _read(source: PathLike | Docs | None, corpus: _Corpus, what: str,
-          keep: Docs | None = None) -> DocumentSet:
+          keep: Docs | None = None, jobs: int = 1) -> DocumentSet:
     """A set given as a mapping (doc_ids checked against the corpus) or read from a path
     (every file validated, which needs the corpus as a folder). Documents read from a path
     whose doc_id is not in `keep` (the gold) are kept without their items: they are not
@@ -131,16 +131,17 @@ def _read(source: PathLike | Docs | None, corpus: _Corpus, what: str,
         raise UsageError([f"{what} read from files are validated against a corpus folder: "
                           "give the corpus as a folder, or the documents as a mapping"])
     if source is None:
-        return read_gold(None, corpus.folder)
-    return read_documents(source, corpus.folder, what=what, keep=keep)
+        return read_gold(None, corpus.folder, jobs=jobs)
+    return read_documents(source, corpus.folder, what=what, keep=keep, jobs=jobs)
 
 
-def _gold(gold: PathLike | Docs | None, corpus: _Corpus) -> tuple[DocumentSet, str]:
+def _gold(gold: PathLike | Docs | None, corpus: _Corpus, jobs: int = 1
+          ) -> tuple[DocumentSet, str]:
     """The gold set and its version: the package version for the bundled gold, else
     "custom"."""
     from palmyra.paths import annotations_dir
 
-    gold_set = _read(gold, corpus, "gold")
+    gold_set = _read(gold, corpus, "gold", jobs=jobs)
     bundled = gold is None or (not isinstance(gold, Mapping)
                                and Path(gold).resolve() == annotations_dir().resolve())
     return gold_set, __version__ if bundled else "custom"
@@ -600,17 +601,18 @@ def evaluate(gold: PathLike | Docs | None, predictions: PathLike | Docs, *,
     AnnotationDocument, or None for the bundled gold. predictions: the same (no default).
     layers: some of LAYERS (default: every layer the gold has). bootstrap: resamples for the
     95% intervals (0: none). corpus: a corpus folder or a mapping doc_id -> Document (default:
-    the bundled corpus). jobs: processes that score documents (0: one per CPU); the result
-    is identical for any value. unit: what the bootstrap resamples, "doc" or "sentence"
-    (palmyra.units; coreference is resampled by document either way). Raises
+    the bundled corpus). jobs: processes that check the files of a folder and score the
+    documents (0: one per CPU); the result is identical for any value. unit: what the
+    bootstrap resamples, "doc" or "sentence" (palmyra.units; coreference is resampled by
+    document either way). Raises
     palmyra.io.InputError (bad input, one line per problem) or UsageError (bad paths or
     options)."""
     _check_counts(bootstrap, seed, jobs=jobs, unit=unit)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     docs = _corpus(corpus)
-    gold_set, version = _gold(gold, docs)
-    pred_set = _read(predictions, docs, "predictions", keep=gold_set.docs)
+    gold_set, version = _gold(gold, docs, _jobs(jobs))
+    pred_set = _read(predictions, docs, "predictions", keep=gold_set.docs, jobs=_jobs(jobs))
     timings["read"] = time.perf_counter() - started
     scored_layers, not_predicted, kinds = _choose_layers(layers, gold_set.docs, pred_set.docs)
     scored = _score(gold_set.docs, pred_set.docs, docs.docs, scored_layers, kinds,
@@ -735,8 +737,8 @@ def compare(gold: PathLike | Docs | None, a: PathLike | Docs, b: PathLike | Docs
     jobs: processes that score documents (0: one per CPU); the result is identical."""
     _check_counts(bootstrap, seed, trials, jobs, unit)
     docs = _corpus(corpus)
-    gold_set, version = _gold(gold, docs)
-    sets = [_read(x, docs, "predictions", keep=gold_set.docs) for x in (a, b)]
+    gold_set, version = _gold(gold, docs, _jobs(jobs))
+    sets = [_read(x, docs, "predictions", keep=gold_set.docs, jobs=_jobs(jobs)) for x in (a, b)]
     wanted, _, _ = _choose_layers(layers, gold_set.docs)
     both, _, kinds = _choose_layers(layers, gold_set.docs, sets[0].docs, sets[1].docs)
     scorers = layer_scorers()

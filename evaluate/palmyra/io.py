@@ -87,17 +87,35 @@ def from_mapping(docs: Mapping[str, AnnotationDocument], source: str = "<mapping
 
 # --- checking ------------------------------------------------------------------------------
 
-def check_files(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[str]:
+def check_files(paths: Sequence[Path], corpus_dir: Path | None = None, jobs: int = 1
+                ) -> list[str]:
     """The errors of annotation files (<doc_id>.json documents or JSONL files), one line
     each ("<file>:[<line>:]<JSON path>: <what was expected, what was found>").
 
     This is the single place where the harness validates input: palmyra.validate checks the
     JSON Schema, doc_ids the corpus knows, spans against the corpus text, references between
     items and gold cluster ids (against the folder's clusters.json, else the bundled one).
-    Warnings do not stop scoring. corpus_dir None is the bundled corpus."""
+    Warnings do not stop scoring. corpus_dir None is the bundled corpus. Files are checked
+    one by one, so `jobs` > 1 checks many files in that many processes (a JSONL file stays
+    in one); the lines are the same, in the same order."""
+    jobs = min(jobs, len(paths) // PARALLEL_MIN_FILES)
+    if jobs > 1:
+        found = _check_in_parallel(list(paths), corpus_dir, jobs)
+        if found is not None:
+            return found
+    return _check_chunk((corpus_dir, list(paths)))
+
+
+# Below this many files per process, starting processes costs more than it saves.
+PARALLEL_MIN_FILES = 200
+
+
+def _check_chunk(task: tuple[Path | None, list[Path]]) -> list[str]:
+    """The errors of some files (also run in a worker process)."""
     from palmyra.paths import annotations_dir
     from palmyra.validate import Validator
 
+    corpus_dir, paths = task
     validator = Validator(corpus_dir)
     out: list[str] = []
     for path in paths:
@@ -107,6 +125,22 @@ def check_files(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[s
         out += [str(p) for p in validator.file(path, registry=registry)
                 if p.severity == "error"]
     return out
+
+
+def _check_in_parallel(paths: list[Path], corpus_dir: Path | None, jobs: int
+                       ) -> list[str] | None:
+    """check_files in `jobs` processes, a few contiguous chunks each (None when processes
+    cannot be had here)."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    size = -(-len(paths) // (jobs * 4))
+    chunks = [(corpus_dir, paths[i:i + size]) for i in range(0, len(paths), size)]
+    try:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            return [line for found in pool.map(_check_chunk, chunks) for line in found]
+    except (OSError, BrokenProcessPool):
+        return None
 
 
 # --- reading sets ------------------------------------------------------------------------
@@ -175,8 +209,8 @@ def _corpus_folder(corpus: Path | str | Mapping[str, Document] | None) -> Path |
 
 def read_documents(path: Path | str,
                    corpus_dir: Path | str | Mapping[str, Document] | None = None, *,
-                   what: str = "predictions", keep: Container[str] | None = None
-                   ) -> DocumentSet:
+                   what: str = "predictions", keep: Container[str] | None = None,
+                   jobs: int = 1) -> DocumentSet:
     """Read and check a folder of `<doc_id>.json` files, one `.json` document or a JSONL
     file (`.jsonl`, one document per line) against a corpus folder (None: the bundled
     corpus; the bundled corpus loaded as documents also works).
@@ -186,6 +220,7 @@ def read_documents(path: Path | str,
     items are needed (the gold's, when reading predictions); any other document is checked
     like the rest, then kept without its items (which layers it has), so that a prediction
     set far larger than the gold costs little memory. None keeps every document whole.
+    jobs: processes that check the files of a folder (check_files).
 
     Raises UsageError for a path that does not exist, InputError listing every problem
     (invalid JSON, schema violations, unknown doc_ids, spans that do not match the corpus
@@ -201,7 +236,7 @@ def read_documents(path: Path | str,
         files = [path]
     else:
         raise UsageError([f"{path}: no such file or folder ({what})"])
-    problems = check_files(files, corpus)
+    problems = check_files(files, corpus, jobs)
     if problems:
         raise InputError(problems)
     sha = hashlib.sha256()  # of the bytes parsed, file after file
@@ -234,8 +269,10 @@ def _parsed_lines(path: Path, sha: Any) -> Iterator[tuple[str, AnnotationDocumen
             yield f"{path}:{n}", _parse(line, f"{path}:{n}")
 
 
-def read_gold(path: Path | str | None, corpus_dir: Path | str | None = None) -> DocumentSet:
+def read_gold(path: Path | str | None, corpus_dir: Path | str | None = None, jobs: int = 1
+              ) -> DocumentSet:
     """The gold set: `path`, or the bundled annotations when None."""
     from palmyra.paths import annotations_dir
 
-    return read_documents(annotations_dir() if path is None else path, corpus_dir, what="gold")
+    return read_documents(annotations_dir() if path is None else path, corpus_dir, what="gold",
+                          jobs=jobs)
