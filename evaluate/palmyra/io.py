@@ -97,26 +97,27 @@ def check_files(paths: Sequence[Path], corpus_dir: Path | None = None, jobs: int
     items and gold cluster ids (against the folder's clusters.json, else the bundled one).
     Warnings do not stop scoring. corpus_dir None is the bundled corpus. Files are checked
     one by one, so `jobs` > 1 checks many files in that many processes (a JSONL file stays
-    in one); the lines are the same, in the same order."""
-    jobs = min(jobs, len(paths) // PARALLEL_MIN_FILES)
-    if jobs > 1:
-        found = _check_in_parallel(list(paths), corpus_dir, jobs)
+    in one, which checks a large JSONL file in ranges of lines); the lines are the same, in
+    the same order."""
+    shards = min(jobs, len(paths) // PARALLEL_MIN_FILES)
+    if shards > 1:
+        found = _check_in_parallel(list(paths), corpus_dir, shards)
         if found is not None:
             return found
-    return _check_chunk((corpus_dir, list(paths)))
+    return _check_chunk((corpus_dir, list(paths), jobs))
 
 
 # Below this many files per process, starting processes costs more than it saves.
 PARALLEL_MIN_FILES = 200
 
 
-def _check_chunk(task: tuple[Path | None, list[Path]]) -> list[str]:
-    """The errors of some files (also run in a worker process)."""
+def _check_chunk(task: tuple[Path | None, list[Path], int]) -> list[str]:
+    """The errors of some files (also run in a worker process, with jobs 1)."""
     from palmyra.paths import annotations_dir
     from palmyra.validate import Validator
 
-    corpus_dir, paths = task
-    validator = Validator(corpus_dir)
+    corpus_dir, paths, jobs = task
+    validator = Validator(corpus_dir, jobs=jobs)
     out: list[str] = []
     for path in paths:
         registry = path.parent / CLUSTERS_FILE
@@ -135,7 +136,7 @@ def _check_in_parallel(paths: list[Path], corpus_dir: Path | None, jobs: int
     from concurrent.futures.process import BrokenProcessPool
 
     size = -(-len(paths) // (jobs * 4))
-    chunks = [(corpus_dir, paths[i:i + size]) for i in range(0, len(paths), size)]
+    chunks = [(corpus_dir, paths[i:i + size], 1) for i in range(0, len(paths), size)]
     try:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             return [line for found in pool.map(_check_chunk, chunks) for line in found]

@@ -28,8 +28,9 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from palmyra.annotations import LAYERS
 from palmyra.corpus import DOC_ID, CorpusError, Document, load_document, normalization_hint
@@ -535,10 +536,11 @@ class _RegistryRef:
     first needs it (a prediction beside a clusters.json does not depend on it)."""
 
     def __init__(self, load: Callable[[], _Registry | None] | _Registry | None,
-                 note: str) -> None:
+                 note: str, given: Any = None) -> None:
         self._load = load if callable(load) else None
         self._registry = None if callable(load) else load
         self.note = note  # why there is no registry, for gold documents
+        self.given = given  # (folder, registry argument) it was made from, for a worker
 
     def get(self) -> _Registry | None:
         if self._load is not None:
@@ -693,12 +695,14 @@ class Validator:
 
     def _registry_ref(self, folder: Path, registry: Any = None) -> _RegistryRef:
         """The registry of documents in `folder`: the one given, else its clusters.json."""
+        given = (folder, registry)
         if registry is not None:
-            return _RegistryRef(lambda: self._given_registry(registry), "the registry is unusable")
+            return _RegistryRef(lambda: self._given_registry(registry), "the registry is unusable",
+                                given)
         path = folder / REGISTRY_NAME
         if not path.is_file():
-            return _RegistryRef(None, f"no {REGISTRY_NAME} in {folder}")
-        return _RegistryRef(lambda: self._registry_at(path), f"{path} is unusable")
+            return _RegistryRef(None, f"no {REGISTRY_NAME} in {folder}", given)
+        return _RegistryRef(lambda: self._registry_at(path), f"{path} is unusable", given)
 
     def _given_registry(self, registry: Any) -> _Registry | None:
         if isinstance(registry, Mapping):
@@ -796,26 +800,14 @@ class Validator:
 
     def _jsonl_file(self, path: Path, registry: _RegistryRef) -> list[_Facts]:
         """One document per line, read one line at a time: memory holds one line and the
-        facts of the documents checked, never the file."""
+        facts of the documents checked, never the file. A large file is checked in
+        `jobs` processes, each taking a range of whole lines."""
         sink = _Sink(str(path))
         out = [_Facts(sink)]  # problems of the file as a whole (a byte order mark)
-        offset, documents = 0, 0
         try:
-            with open(path, "rb") as fh:
-                # Lines end at b"\n" only (U+2028 may stand inside a JSON string); a final
-                # "\r" is JSON whitespace.
-                for number, raw in enumerate(fh, start=1):
-                    at, offset = offset, offset + len(raw)
-                    if not raw.strip():
-                        continue  # a blank line (the trailing newline) holds no document
-                    documents += 1
-                    line_sink = _Sink(str(path), number)
-                    line = _decode(raw, sink if at == 0 else line_sink, number, at)
-                    ok, data = (_load_json(line, line_sink, "a JSON object (an annotation "
-                                                            "document)")
-                                if line is not None else (False, None))
-                    out.append(self._check_document(data, line_sink, registry, None) if ok
-                               else _Facts(line_sink, readable=False))
+            parts = self._jsonl_in_parallel(path, registry, sink) if self.jobs > 1 else None
+            facts, documents = parts if parts is not None else self._jsonl_lines(
+                path, registry, sink, _LineRange(0, None, 1))
         except OSError as exc:
             sink.add((), f"cannot read: {exc.strerror or exc}", "json")
             out[0].readable = False
@@ -823,7 +815,66 @@ class Validator:
         if not documents:
             sink.add((), "empty: expected one JSON object (an annotation document) per line",
                      "json")
-        return out
+        return out + facts
+
+    def _jsonl_lines(self, path: Path, registry: _RegistryRef, sink: _Sink, lines: _LineRange
+                     ) -> tuple[list[_Facts], int]:
+        """The facts of the documents on a range of lines, and how many there are."""
+        out: list[_Facts] = []
+        offset, documents = lines.start, 0
+        with open(path, "rb") as fh:
+            fh.seek(lines.start)
+            # Lines end at b"\n" only (U+2028 may stand inside a JSON string); a final "\r"
+            # is JSON whitespace.
+            for number, raw in enumerate(fh, start=lines.first_line):
+                if lines.stop is not None and offset >= lines.stop:
+                    break
+                at, offset = offset, offset + len(raw)
+                if not raw.strip():
+                    continue  # a blank line (the trailing newline) holds no document
+                documents += 1
+                line_sink = _Sink(str(path), number)
+                line = _decode(raw, sink if at == 0 else line_sink, number, at)
+                ok, data = (_load_json(line, line_sink, "a JSON object (an annotation "
+                                                        "document)")
+                            if line is not None else (False, None))
+                out.append(self._check_document(data, line_sink, registry, None) if ok
+                           else _Facts(line_sink, readable=False))
+        return out, documents
+
+    def _jsonl_in_parallel(self, path: Path, registry: _RegistryRef, sink: _Sink
+                           ) -> tuple[list[_Facts], int] | None:
+        """_jsonl_lines over the whole file in `jobs` processes (None: too small a file, or
+        no processes to be had). The facts come back in line order, so the cross-document
+        checks and the problems are those of one process; a problem of a corpus file or of
+        the registry, found in several processes, is reported once."""
+        if path.stat().st_size < PARALLEL_MIN_JSONL_BYTES:
+            return None
+        ranges = _line_ranges(path, self.jobs * 4)
+        if len(ranges) < 2:
+            return None
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        settings = (str(self.corpus_dir) if not self.bundled_corpus else None,
+                    str(self.schema_dir), self.accelerate)
+        given = registry.given
+        try:
+            with ProcessPoolExecutor(max_workers=self.jobs) as pool:
+                results = list(pool.map(_check_lines, [(settings, path, given, r)
+                                                       for r in ranges]))
+        except (OSError, BrokenProcessPool):
+            return None
+        facts = [f for found, _, _, _ in results for f in found]
+        for _, _, whole_file, _ in results:
+            sink.problems.extend(whole_file)  # a byte order mark, found by the first range
+        seen = {str(p) for p in self._pending}
+        for _, _, _, pending in results:
+            for problem in pending:
+                if str(problem) not in seen:
+                    seen.add(str(problem))
+                    self._pending.append(problem)
+        return facts, sum(n for _, n, _, _ in results)
 
     def folder(self, path: Path | str, *, allow_empty: bool = False) -> list[Problem]:
         """The problems of a folder: its clusters.json and *.json / *.jsonl documents (not
@@ -916,6 +967,58 @@ def _check_chunk(task: tuple) -> list[tuple[Path, list[_Facts], list[Problem]]]:
         corpus, schemas, accelerate = settings
         _worker = (settings, Validator(corpus, schemas=schemas, accelerate=accelerate))
     return _worker[1]._map_files(docs, registry, note)
+
+
+class _LineRange(NamedTuple):
+    start: int  # byte offset of the first line
+    stop: int | None  # byte offset after the last line (None: the end of the file)
+    first_line: int  # the number of the first line
+
+
+# Below this size a JSONL file is checked in one process (~400 documents of the corpus).
+PARALLEL_MIN_JSONL_BYTES = 4_000_000
+
+
+def _line_ranges(path: Path, n: int) -> list[_LineRange]:
+    """About n ranges of whole lines covering the file, with the number of each range's
+    first line (counted in C, block by block)."""
+    size = path.stat().st_size
+    starts = [0]
+    with open(path, "rb") as fh:
+        for k in range(1, n):
+            fh.seek(max(size * k // n, starts[-1]))
+            fh.readline()  # to the start of the next line
+            if fh.tell() >= size:
+                break
+            if fh.tell() > starts[-1]:
+                starts.append(fh.tell())
+        numbers, line = [1], 1
+        fh.seek(0)
+        for a, b in pairwise(starts):
+            left = b - a
+            while left:  # a megabyte at a time: memory stays bounded
+                block = fh.read(min(left, 1 << 20))
+                if not block:
+                    break  # the file shrank meanwhile: its lines are checked as they are
+                line += block.count(b"\n")
+                left -= len(block)
+            numbers.append(line)
+    stops: list[int | None] = [*starts[1:], None]
+    return [_LineRange(a, b, k) for a, b, k in zip(starts, stops, numbers, strict=True)]
+
+
+def _check_lines(task: tuple) -> tuple[list[_Facts], int, list[Problem], list[Problem]]:
+    """In a worker process: check a range of lines of a JSONL file."""
+    global _worker
+    settings, path, (folder, registry), lines = task
+    if _worker is None or _worker[0] != settings:
+        corpus, schemas, accelerate = settings
+        _worker = (settings, Validator(corpus, schemas=schemas, accelerate=accelerate))
+    validator = _worker[1]
+    ref = validator._registry_ref(folder, registry)
+    whole_file = _Sink(str(path))
+    facts, documents = validator._jsonl_lines(path, ref, whole_file, lines)
+    return facts, documents, whole_file.problems, validator.take_pending()
 
 
 # --------------------------------------------------------------------------- corpus metadata
