@@ -11,7 +11,7 @@ import pytest
 
 import palmyra
 from palmyra import cli, stats
-from palmyra.annotations import AnnotationDocument, Event, Number
+from palmyra.annotations import AnnotationDocument, Attribution, Entity, Event, Number, Source
 from palmyra.corpus import load_corpus
 from palmyra.evaluation import LAYERS
 from palmyra.io import read_gold
@@ -41,7 +41,7 @@ def _two_sentences() -> tuple[dict, dict, dict]:
 def test_items_go_to_the_sentence_their_anchor_starts_in() -> None:
     gold, pred, corpus = _two_sentences()
     doc = corpus["t1"]
-    assert sentence_starts(doc) == [0, doc.text.index("Carol")]
+    assert sentence_starts(doc) == [0, doc.text.index(".") + 1]  # after "Aleppo."
     parts = sentence_pairs((gold["t1"], pred["t1"], doc), "entities")
     assert [[e.span.text for e in g.entities] for g, _, _ in parts] == [["Alice", "Bob"],
                                                                          ["Carol"]]
@@ -67,6 +67,62 @@ def test_sentence_rows_are_hand_computed() -> None:
     assert result.to_dict()["policies"]["resampling_unit"] == "sentence"
     assert "|unit:sentence|" in result.signature("entities")
     assert "unit:" not in result.signature("coreference")  # coreference: by document
+
+
+def _sums_equal(gold: dict, pred: dict, corpus: dict, layer: str) -> None:
+    result = palmyra.evaluate(gold, pred, corpus=corpus, bootstrap=0, layers=[layer],
+                              unit="sentence")
+    by_sentence = result.sentence_stacked.total()  # type: ignore[union-attr]
+    for mode in result.counts.modes(layer):
+        key = (layer, mode, "*")
+        for name in stats.CORE:
+            assert by_sentence[key][name] == pytest.approx(result.counts[key][name]), key
+
+
+def test_a_nested_attribution_stays_with_its_parent() -> None:
+    t = Text("Bob said Ann told him. She said the town fell.", doc_id="t1")
+    outer = Attribution(cue=(t.span("said"),), content=(t.span("Ann told him"),), id="a1",
+                        source=Source(t.span("Bob")), type="indirect")
+    inner = Attribution(cue=(t.span("said", 1),), content=(t.span("the town fell"),),
+                        id="a2", source=Source(t.span("She")), type="indirect", parent="a1")
+    gold = {"t1": t.annotations(attributions=[outer, inner])}
+    corpus = {"t1": t.document}
+    parts = sentence_pairs((gold["t1"], gold["t1"], t.document), "attributions")
+    assert [len(g.attributions) for g, _, _ in parts] == [2, 0]
+    _sums_equal(gold, gold, corpus, "attributions")
+    same = palmyra.compare(gold, gold, gold, corpus=corpus, bootstrap=20, trials=20,
+                           unit="sentence", layers=["attributions"])
+    assert same.rows["attributions"]["nested_exact"]["a"]["f1"] == 1.0
+
+
+def test_a_span_starting_in_the_whitespace_before_a_sentence_belongs_to_it() -> None:
+    t = Text("Alice met Bob. Carol left.", doc_id="t1")
+    gold = {"t1": t.annotations(entities=[t.entity("Alice", "PER"), t.entity("Carol", "PER")])}
+    carol = t.span("Carol")
+    spaced = t.at(carol.start - 1, carol.end)  # " Carol": IOB2 tags the token "Carol"
+    pred = {"t1": t.annotations(entities=[t.entity("Alice", "PER"), Entity(spaced, "PER")])}
+    assert sentence_starts(t.document) == [0, t.text.index(".") + 1]
+    _sums_equal(gold, pred, {"t1": t.document}, "bio")
+
+
+def test_compare_over_sentences_shows_the_document_scores() -> None:
+    gold, pred, corpus = _gold_and_example()
+    by_doc = palmyra.compare(gold, gold, pred, corpus=corpus, bootstrap=20, trials=20,
+                             layers=["entities", "events"])
+    by_sentence = palmyra.compare(gold, gold, pred, corpus=corpus, bootstrap=20, trials=20,
+                                  layers=["entities", "events"], unit="sentence")
+    for layer, modes in by_doc.rows.items():
+        for mode, row in modes.items():
+            other = by_sentence.rows[layer][mode]
+            assert (other["a"]["f1"], other["b"]["f1"], other["difference"]) == pytest.approx(
+                (row["a"]["f1"], row["b"]["f1"], row["difference"]), abs=1e-12)
+
+
+def test_only_coreference_scored_names_no_sentence_unit() -> None:
+    gold, pred, corpus = _gold_and_example()
+    result = palmyra.evaluate(gold, pred, corpus=corpus, bootstrap=10, unit="sentence",
+                              layers=["coreference"])
+    assert "unit:" not in result.signature()
 
 
 def test_a_document_level_run_keeps_its_signature() -> None:

@@ -417,7 +417,8 @@ class Result:
     def _resampling(self) -> dict[str, object]:
         """The signature fields of the resampling: the unit only when it is not the
         default, so that document-level signatures stay as they were."""
-        unit = {"unit": self.unit} if self.unit != "doc" else {}
+        resampled = self.unit != "doc" and any(x != "coreference" for x in self.layers)
+        unit = {"unit": self.unit} if resampled else {}  # coreference: always by document
         return {**unit, "bootstrap": self.bootstrap, "seed": self.seed}
 
     @cached_property
@@ -687,9 +688,12 @@ def _compare_rows(a: Result, b: Result, layers: Sequence[str], bootstrap: int, t
     for group in _unit_groups(layers, a.unit):
         keys, names, groups = _metrics(counts, group)
         if keys:
-            tests = paired_tests(a.units(group[0]), b.units(group[0]), keys,
+            units = a.units(group[0])
+            tests = paired_tests(units, b.units(group[0]), keys,
                                  bootstrap=bootstrap, trials=trials, seed=seed, groups=groups)
-            _add_tests(rows, names, tests, alpha)
+            # Resampled sentences: the point estimates stay the documents' (palmyra.units).
+            point = (a, b) if units is a.sentence_stacked else None
+            _add_tests(rows, names, tests, alpha, point)
     _add_cross_document(rows, a, b, layers)
     order = {layer: list(dict.fromkeys(a.modes(layer) + b.modes(layer))) for layer in layers}
     return {layer: {m: rows[layer][m] for m in order[layer] if m in rows[layer]}
@@ -697,14 +701,17 @@ def _compare_rows(a: Result, b: Result, layers: Sequence[str], bootstrap: int, t
 
 
 def _add_tests(rows: dict[str, dict[str, dict[str, Any]]], names: list[tuple[str, str]],
-               tests: PairedResult, alpha: float) -> None:
+               tests: PairedResult, alpha: float, point: tuple[Result, Result] | None) -> None:
+    """Each metric's row; `point`: the results whose scores to show (else the tests')."""
     for i, (layer, mode) in enumerate(names):
         p_bs = tests.p_bootstrap[i] if tests.p_bootstrap is not None else None
         p_ar = tests.p_randomization[i] if tests.p_randomization is not None else None
+        fa, fb = ((point[0].score(layer, mode)["f1"], point[1].score(layer, mode)["f1"])
+                  if point is not None else (tests.score_a[i], tests.score_b[i]))
         rows[layer][mode] = {
-            "a": _side(tests.score_a[i], tests.ci_a[i] if tests.ci_a else None),
-            "b": _side(tests.score_b[i], tests.ci_b[i] if tests.ci_b else None),
-            "difference": tests.score_b[i] - tests.score_a[i],
+            "a": _side(fa, tests.ci_a[i] if tests.ci_a else None),
+            "b": _side(fb, tests.ci_b[i] if tests.ci_b else None),
+            "difference": fb - fa,
             "paired_bootstrap_p": p_bs,
             "randomization_p": p_ar,
             "significant": {"paired_bootstrap": p_bs is not None and p_bs < alpha,

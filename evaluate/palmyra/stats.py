@@ -8,7 +8,7 @@ B-cubed or CEAF the numerators are fractional. Extras (correct, incorrect, parti
 spurious, ...) are summed the same way.
 
 Because corpus scores are sums, uncertainty comes cheaply: per-unit (document, or sentence
-when a scorer keys its Counts per sentence) tallies are stacked once into an array
+as palmyra.units scores them) tallies are stacked once into an array
 (units x metrics x 4), and a bootstrap resample is a weighted sum of its rows. The same array
 serves the paired tests of two systems (paired bootstrap, approximate randomization).
 
@@ -207,7 +207,9 @@ class Stacked:
         return self
 
     def merge(self, other: Stacked, offset: int) -> None:
-        """Add another Stacked's rows, its unit i becoming unit offset + i."""
+        """Add another Stacked's rows, its unit i becoming unit offset + i (after the rows
+        added to this one so far)."""
+        self.freeze()
         other.freeze()
         for key, chunks in other._chunks.items():
             mine = self._chunks.setdefault(key, [])
@@ -443,9 +445,9 @@ def bootstrap_ci(units: Sequence[Mapping[Key, Tally]] | Stacked, keys: Sequence[
     """95% percentile bootstrap intervals of F1, one per metric (per key when groups is None).
 
     `units` holds one Counts per resampling unit (or a Stacked of them): per document
-    (unit="doc", what the scorers produce) or per sentence (unit="sentence", for scorers
-    that key their Counts per sentence); the computation is the same, `unit` only names what
-    was resampled.
+    (unit="doc", what the scorers produce) or per sentence (unit="sentence", as
+    palmyra.units scores them); the computation is the same, `unit` only names what was
+    resampled.
     A resample in which a metric has neither gold nor predicted items says nothing about it
     and is left out of its interval; None when no resample has any."""
     import numpy as np

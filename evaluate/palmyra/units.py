@@ -1,10 +1,14 @@
 """Sentences as resampling units for the bootstrap (`--bootstrap-unit sentence`).
 
 Every item belongs to the sentence in which its anchor starts: an entity mention or a
-number by its span, an event by its trigger, an attribution by its earliest cue span (its
-content when it has no cue). Sentences are those of the tokenization shipped with the corpus
-(palmyra.tokenize: the sentences of the annotated zones); an item anchored before the first
-sentence belongs to the first, and a document without sentences is one unit.
+number by its span, an event by its trigger, an attribution by the earliest cue span (its
+content when it has no cue) of the outermost attribution it is nested in, so that a nested
+attribution stays with its parent. Sentences are those of the tokenization shipped with the
+corpus (palmyra.tokenize: the sentences of the annotated zones); a sentence owns the
+whitespace before it (it begins where the previous sentence's last token ends, as IOB2
+tagging assigns a span that starts in that whitespace to the next token), an item anchored
+before the first sentence belongs to the first, and a document without sentences is one
+unit.
 
 A sentence's counts are the layer's scorer run on the document restricted to that
 sentence's items of the layer; the other layers stay whole, so that an event argument given
@@ -44,9 +48,28 @@ ANCHORS: dict[str, Callable[[Any], int]] = {
 
 
 def sentence_starts(doc: Document) -> list[int]:
-    """Character offsets at which the sentences of the annotated zones start."""
+    """Character offsets at which the sentences of the annotated zones begin: the first at
+    its first token, each other where the previous sentence's last token ends."""
     tok = tokenization(doc, annotated_zone_types(doc))
-    return [tok.starts[i] for i in tok.sentence_starts]
+    first = tok.sentence_starts[:1]
+    return [tok.starts[i] for i in first] + [tok.ends[i - 1] for i in tok.sentence_starts[1:]]
+
+
+def _anchors(layer: str, items: Sequence[Any]) -> list[int]:
+    """Where each item is anchored; a nested attribution at its outermost ancestor."""
+    anchor = ANCHORS[layer]
+    if layer != "attributions":
+        return [anchor(x) for x in items]
+    by_id = {x.id: x for x in items if x.id is not None}
+
+    def root(x: Any) -> Any:
+        seen = {id(x)}
+        while x.parent is not None and x.parent in by_id and id(by_id[x.parent]) not in seen:
+            x = by_id[x.parent]
+            seen.add(id(x))
+        return x
+
+    return [anchor(root(x)) for x in items]
 
 
 def _restricted(doc: AnnotationDocument, layer: str, starts: Sequence[int]
@@ -57,9 +80,8 @@ def _restricted(doc: AnnotationDocument, layer: str, starts: Sequence[int]
     if items is None:
         return [doc] * n
     groups: list[list[Any]] = [[] for _ in range(n)]
-    anchor = ANCHORS[layer]
-    for item in items:
-        groups[max(bisect_right(starts, anchor(item)) - 1, 0)].append(item)
+    for item, at in zip(items, _anchors(layer, items), strict=True):
+        groups[max(bisect_right(starts, at) - 1, 0)].append(item)
     return [dataclasses.replace(doc, **{layer: tuple(g)}) for g in groups]
 
 
