@@ -32,6 +32,16 @@ def kept_predictions(doc: Document, items: list[T], start: int | Callable[[T], i
     return [x for x in items if ok[bisect_right(bounds, x[start])]]  # type: ignore[index]
 
 
+def in_annotated_zone(doc: Document, start: int, end: int) -> bool:
+    """Does [start, end) lie inside one zone of article text (a document without zones is
+    all article text)?"""
+    if not doc.zones:
+        return True
+    bounds, ok = _zone_table(doc.zones)
+    k = bisect_right(bounds, start)
+    return ok[k] and (end <= start or k == bisect_right(bounds, end - 1))
+
+
 @lru_cache(maxsize=1024)
 def _zone_table(zones: tuple[Zone, ...]) -> tuple[list[int], list[bool]]:
     """Boundaries and flags: offset x is annotated iff ok[bisect_right(bounds, x)]."""

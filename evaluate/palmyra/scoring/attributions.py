@@ -31,10 +31,10 @@ from dataclasses import dataclass
 
 from palmyra.annotations import AnnotationDocument, Attribution, Span
 from palmyra.corpus import Document
-from palmyra.scoring._common import Table, kept_predictions
+from palmyra.scoring._common import Table, in_annotated_zone, kept_predictions
 from palmyra.spans import match_graph, match_keys
 from palmyra.stats import Counts
-from palmyra.tokenize import tokenization
+from palmyra.tokenize import annotated_zone_types, span_tokens, tokenization
 
 LAYER = "attributions"
 ELEMENTS = ("source", "cue", "content")
@@ -61,12 +61,18 @@ class _Attr:
 
 
 def _tokens(doc: Document, spans: Sequence[Span]) -> Element:
-    tok = tokenization(doc)  # every zone's tokens, cached per document
+    # The tokens of the article text, cached per document and shared with the BIO view;
+    # zones are tokenized one by one, so inside one zone they are the whole document's.
+    tok = tokenization(doc, annotated_zone_types(doc))
     starts, ends = tok.starts, tok.ends
     out: set[tuple[int, int]] = set()
     for s in spans:
-        i, j = bisect_right(ends, s.start), bisect_left(starts, s.end)  # tokens it touches
-        out.update(zip(starts[i:j], ends[i:j], strict=True) if i < j else [(s.start, s.end)])
+        if in_annotated_zone(doc, s.start, s.end):
+            i, j = bisect_right(ends, s.start), bisect_left(starts, s.end)  # tokens it touches
+            found = list(zip(starts[i:j], ends[i:j], strict=True))
+        else:  # page furniture, or across zones: tokenize around the span
+            found = span_tokens(doc, s.start, s.end)
+        out.update(found or [(s.start, s.end)])
     return ("tokens", frozenset(out))
 
 
