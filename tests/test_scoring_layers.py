@@ -450,3 +450,30 @@ def test_attribution_multi_span_cue_and_content_as_token_sets() -> None:
     c = attributions.score(t.annotations(attributions=gold), t.annotations(attributions=pred),
                            t.document)
     assert core(c, "attributions", "triple_exact") == (1, 1, 1, 1)
+
+
+def test_attribution_token_sets_equal_the_whole_document_tokenization() -> None:
+    """Token sets are read off the cached article-text tokenization inside one annotated
+    zone and tokenized around the span elsewhere: either way, the tokens of the whole
+    document's tokenization that the span touches."""
+    from palmyra.annotations import Span
+    from palmyra.corpus import load_corpus
+    from palmyra.scoring import attributions as attr
+    from palmyra.scoring._common import in_annotated_zone
+    from palmyra.tokenize import span_tokens
+
+    corpus = load_corpus()
+    checked = outside = 0
+    for doc in corpus.values():
+        for zone in doc.zones:
+            for start, end in ((zone.start, min(zone.start + 40, zone.end)),
+                               (max(zone.start, zone.end - 25), min(zone.end + 15, len(doc.text))),
+                               (zone.start + 3, zone.start + 4)):
+                if start >= end:
+                    continue
+                span = Span(start, end, doc.text[start:end])
+                expected = set(span_tokens(doc, start, end)) or {(start, end)}
+                assert attr._tokens(doc, [span]) == ("tokens", frozenset(expected))
+                checked += 1
+                outside += not in_annotated_zone(doc, start, end)
+    assert checked > 80 and outside > 10  # both paths were taken
