@@ -123,6 +123,10 @@ def test_only_coreference_scored_names_no_sentence_unit() -> None:
     result = palmyra.evaluate(gold, pred, corpus=corpus, bootstrap=10, unit="sentence",
                               layers=["coreference"])
     assert "unit:" not in result.signature()
+    same = palmyra.compare(gold, pred, pred, corpus=corpus, bootstrap=10, trials=10,
+                           unit="sentence", layers=["coreference"])
+    assert "unit:" not in same.signature()
+    assert same.signature().endswith("|trials:10|bootstrap:10|seed:12345")
 
 
 def test_a_document_level_run_keeps_its_signature() -> None:
@@ -157,7 +161,7 @@ def test_sentence_rows_add_up_to_the_documents(layer: str) -> None:
                 assert by_sentence[key][name] == pytest.approx(result.counts[key][name]), key
 
 
-def test_sentence_units_outnumber_documents_and_narrow_nothing_by_magic() -> None:
+def test_sentence_intervals_are_seeded_bounded_and_spare_coreference() -> None:
     gold, pred, corpus = _gold_and_example()
     result = palmyra.evaluate(gold, pred, corpus=corpus, bootstrap=200, unit="sentence")
     n = result.sentence_stacked.n_units  # type: ignore[union-attr]

@@ -647,10 +647,9 @@ class Comparison:
     unit: str = "doc"
 
     def signature(self) -> str:
-        unit = {"unit": self.unit} if self.unit != "doc" else {}
+        # the resampling fields of either system's result: same unit, layers and settings
         return signature(self.a.gold_sha256, layers="+".join(self.rows) or "none",
-                         trials=self.trials, **unit,  # type: ignore[arg-type]
-                         bootstrap=self.bootstrap, seed=self.seed)
+                         trials=self.trials, **self.a._resampling())  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -67,7 +67,8 @@ def _chunks_of_ranges(gold: list[tuple[int, int, str]], pred: list[tuple[int, in
 
 def _runs_of_tags(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]
                   ) -> list[tuple[Run, Run]]:
-    """The same runs read off aligned tag sequences (one list of tags per sentence)."""
+    """Every maximal run of tokens, inside one sentence, where gold or prediction is not
+    O, read off aligned tag sequences (one list of tags per sentence)."""
     if len(gold) != len(pred):
         raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted sentences")
     runs: list[tuple[Run, Run]] = []
