@@ -17,9 +17,11 @@ Policies (also stated in the JSON output, under "policies"):
 
 from __future__ import annotations
 
+import gc
 import os
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -194,6 +196,19 @@ Rows = dict[Key, Tally]
 PARALLEL_MIN_DOCUMENTS = 200
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Scoring makes millions of small objects without cycles, and keeps the rows: the
+    cyclic garbage collector would scan the growing heap over and over for nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _layer_rows(pair: Pair, layer: str, scorer: Scorer, kinds: Sequence[str]) -> Rows:
     """One layer's rows of one document pair."""
     out = scorer(*pair)
@@ -262,7 +277,8 @@ def _score_shard(bounds: tuple[int, int]) -> tuple[Stacked, Stacked | None]:
     assert _shard is not None
     pairs, layers, kinds, scorers, sentences = _shard
     start, stop = bounds
-    return _stack(pairs[start:stop], layers, kinds, scorers, sentences)
+    with _collector_paused():
+        return _stack(pairs[start:stop], layers, kinds, scorers, sentences)
 
 
 def _stack_in_parallel(pairs: list[Pair], layers: Sequence[str], kinds: Sequence[str],
@@ -327,15 +343,16 @@ def _score(gold: Docs, preds: Docs, corpus: Mapping[str, Document], layers: Sequ
     jobs = min(_jobs(jobs), len(pairs) // PARALLEL_MIN_DOCUMENTS)
     sentences = unit == "sentence"
     stacks = None
-    if jobs > 1:
-        started = time.perf_counter()
-        stacks = _stack_in_parallel(pairs, layers, kinds, scorers, sentences, jobs,
-                                    cross_document)
-        if stacks is not None:
-            timings[f"score:layers ({jobs} processes)"] = time.perf_counter() - started
-    if stacks is None:
-        stacks = _stack(pairs, layers, kinds, scorers, sentences, timings)
-    cross_document()
+    with _collector_paused():
+        if jobs > 1:
+            started = time.perf_counter()
+            stacks = _stack_in_parallel(pairs, layers, kinds, scorers, sentences, jobs,
+                                        cross_document)
+            if stacks is not None:
+                timings[f"score:layers ({jobs} processes)"] = time.perf_counter() - started
+        if stacks is None:
+            stacks = _stack(pairs, layers, kinds, scorers, sentences, timings)
+        cross_document()
     return _Scored([g.doc_id for g, _, _ in pairs], *stacks, cross[0] if cross else Counts(),
                    missing, not_in_gold)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import yaml
@@ -30,7 +30,7 @@ class Ontology:
     def roles(self, event_type: str) -> list[str]:
         return list(self.raw["event_types"].get(event_type, {}).get("roles", []))
 
-    @property
+    @cached_property  # asked once per scored span by some scorers
     def annotated_zones(self) -> frozenset[str]:
         return frozenset(k for k, v in self.raw["zone_types"].items() if v["annotated"])
 

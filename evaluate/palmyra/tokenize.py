@@ -194,9 +194,16 @@ def _tokenization(text: str, zones: tuple[Zone, ...], zone_types: frozenset[str]
     return Tokenization(starts, ends, texts, sentence_starts, zone_of)
 
 
+_last: list = [None, None, None]  # the last (document, zone types, tokenization) asked for
+
+
 def tokenization(doc: Document, zone_types: frozenset[str] | None = None) -> Tokenization:
     """The tokens and sentences of the zones of `zone_types` (None: every zone)."""
-    return _tokenization(doc.text, _zones(doc), zone_types)
+    if _last[0] is doc and _last[1] is zone_types:  # scorers ask about one document in turn
+        return _last[2]
+    tok = _tokenization(doc.text, _zones(doc), zone_types)
+    _last[:] = doc, zone_types, tok
+    return tok
 
 
 def annotated_zone_types(doc: Document) -> frozenset[str] | None:

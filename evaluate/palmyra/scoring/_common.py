@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import TypeVar
 
@@ -26,7 +27,7 @@ def kept_predictions(doc: Document, items: list[T], start: int | Callable[[T], i
     """
     if not doc.zones:
         return items
-    bounds, ok = _zone_table(doc.zones)
+    bounds, ok = _zone_table_of(doc.zones)
     if callable(start):
         return [x for x in items if ok[bisect_right(bounds, start(x))]]
     return [x for x in items if ok[bisect_right(bounds, x[start])]]  # type: ignore[index]
@@ -37,9 +38,19 @@ def in_annotated_zone(doc: Document, start: int, end: int) -> bool:
     all article text)?"""
     if not doc.zones:
         return True
-    bounds, ok = _zone_table(doc.zones)
+    bounds, ok = _zone_table_of(doc.zones)
     k = bisect_right(bounds, start)
     return ok[k] and (end <= start or k == bisect_right(bounds, end - 1))
+
+
+_last_table: list = [None, None]  # the last zones asked about, and their table
+
+
+def _zone_table_of(zones: tuple[Zone, ...]) -> tuple[list[int], list[bool]]:
+    """_zone_table, without hashing the zones again while one document is being scored."""
+    if _last_table[0] is not zones:
+        _last_table[:] = zones, _zone_table(zones)
+    return _last_table[1]
 
 
 @lru_cache(maxsize=1024)
@@ -96,25 +107,23 @@ class Table:
         `credit(g, p)` gives the (precision, recall) credit of a pair (default 1 and 1).
         """
         gold_n, pred_n, labels = self._labels(gold_labels, pred_labels)
-        r_num: dict[str | None, float]
-        p_num: dict[str | None, float]
-        if credit is None:
-            p_num, r_num = {}, {}
-            for g, p in pairs:
-                label = gold_labels[g]
-                r_num[label] = r_num.get(label, 0.0) + 1.0
-                label = pred_labels[p]
-                p_num[label] = p_num.get(label, 0.0) + 1.0
+        p_num: Mapping[str | None, float]
+        r_num: Mapping[str | None, float]
+        if credit is None:  # counted in C: each pair credits 1 to both of its labels
+            r_num = Counter([gold_labels[g] for g, _ in pairs])
+            p_num = Counter([pred_labels[p] for _, p in pairs])
             p_total = r_total = float(len(pairs))
         else:
-            p_num, r_num = {}, {}
+            p_sums: dict[str | None, float] = {}
+            r_sums: dict[str | None, float] = {}
             p_total = r_total = 0.0
             for g, p in pairs:
                 pc, rc = credit(g, p)
                 p_total += pc
                 r_total += rc
-                p_num[pred_labels[p]] = p_num.get(pred_labels[p], 0.0) + pc
-                r_num[gold_labels[g]] = r_num.get(gold_labels[g], 0.0) + rc
+                p_sums[pred_labels[p]] = p_sums.get(pred_labels[p], 0.0) + pc
+                r_sums[gold_labels[g]] = r_sums.get(gold_labels[g], 0.0) + rc
+            p_num, r_num = p_sums, r_sums
         total = {"p_num": p_total, "p_den": float(len(pred_labels)), "r_num": r_total,
                  "r_den": float(len(gold_labels))}
         if ignored is not None:
@@ -122,8 +131,8 @@ class Table:
         rows = self.rows
         self._put((mode, TOTAL), total)
         for label in labels:
-            row = {"p_num": p_num.get(label, 0.0), "p_den": pred_n.get(label, 0.0),
-                   "r_num": r_num.get(label, 0.0), "r_den": gold_n.get(label, 0.0)}
+            row = {"p_num": float(p_num.get(label, 0.0)), "p_den": pred_n.get(label, 0.0),
+                   "r_num": float(r_num.get(label, 0.0)), "r_den": gold_n.get(label, 0.0)}
             if (mode, label) in rows:
                 self._put((mode, label), row)
             else:
@@ -155,7 +164,4 @@ class Table:
 
 
 def _count(labels: Sequence[str | None]) -> dict[str | None, float]:
-    out: dict[str | None, float] = {}
-    for label in labels:
-        out[label] = out.get(label, 0.0) + 1.0
-    return out
+    return {label: float(n) for label, n in Counter(labels).items()}
