@@ -5,8 +5,11 @@ from __future__ import annotations
 import itertools
 import json
 import random
+import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from palmyra.corpus import Document, Zone, load_corpus
 from palmyra.spans import (
@@ -19,6 +22,8 @@ from palmyra.spans import (
     overlap,
 )
 from palmyra.tokenize import (
+    _SCAN,
+    _TOKEN,
     TOKENIZER,
     mention_ranges,
     sentences,
@@ -144,6 +149,20 @@ def test_tokenize_rules() -> None:
         "1.5", "km", "4,000", ".", "O'Brien", "\u201c", "quoted", "\u201d"]
     for t in tokenize(text):
         assert text[t.start:t.end] == t.text
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text(alphabet="aB9_ .,-'\u2019sS\n\t\"()\u00e9\u00b2\u0661\u00df", max_size=24))
+def test_the_plain_word_shortcut_finds_the_tokens_the_rules_find(text: str) -> None:
+    # The scanner tries plain words first; the token rules alone must agree on any text.
+    rules = re.compile(rf"(\s*)({_TOKEN})")
+    assert _SCAN.findall(text) == rules.findall(text)
+
+
+def test_the_plain_word_shortcut_on_the_corpus() -> None:
+    rules = re.compile(rf"(\s*)({_TOKEN})")
+    for doc in load_corpus().values():
+        assert _SCAN.findall(doc.text) == rules.findall(doc.text)
 
 
 def _doc(text: str, zones: list[tuple[str, int, int]] | None = None) -> Document:

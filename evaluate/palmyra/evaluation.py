@@ -213,7 +213,7 @@ def _layer_rows(pair: Pair, layer: str, scorer: Scorer, kinds: Sequence[str]) ->
     """One layer's rows of one document pair."""
     out = scorer(*pair)
     table = getattr(out, "table", out)
-    if layer == "coreference":
+    if layer == "coreference" and not set(coref.KINDS) <= set(kinds):
         return {key: t for key, t in table.items()
                 if key[0] == layer and _kind(key[1]) in kinds}
     if all(key[0] == layer for key in table):

@@ -46,7 +46,11 @@ _TOKEN = (rf"[^\W\d_](?:\.[^\W\d_])+\."                              # U.S.
           rf"|{_CLITIC}"                                             # 's
           r"|\S")                                                    # anything else
 TOKEN = re.compile(_TOKEN)
-_SCAN = re.compile(rf"(\s*)({_TOKEN})")  # whitespace kept so that offsets add up in C
+# Most tokens are a plain run of letters and digits that nothing can extend (no ".", ",",
+# "-" or apostrophe after it): matched first, possessively, they skip the alternatives above,
+# which would find the same token (tests compare the two patterns).
+_PLAIN = r"[^\W_]++(?![.,\-'\u2019])"
+_SCAN = re.compile(rf"(\s*)({_PLAIN}|{_TOKEN})")  # whitespace kept: offsets add up in C
 _NEWLINE = re.compile(r"\n")
 _ENDER = re.compile(r"[.!?]")
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TypeVar
 
@@ -107,23 +106,21 @@ class Table:
         `credit(g, p)` gives the (precision, recall) credit of a pair (default 1 and 1).
         """
         gold_n, pred_n, labels = self._labels(gold_labels, pred_labels)
-        p_num: Mapping[str | None, float]
-        r_num: Mapping[str | None, float]
-        if credit is None:  # counted in C: each pair credits 1 to both of its labels
-            r_num = Counter([gold_labels[g] for g, _ in pairs])
-            p_num = Counter([pred_labels[p] for _, p in pairs])
+        p_num = dict.fromkeys(gold_n.keys() | pred_n.keys(), 0.0)
+        r_num = p_num.copy()
+        if credit is None:
+            for g, p in pairs:
+                r_num[gold_labels[g]] += 1.0
+                p_num[pred_labels[p]] += 1.0
             p_total = r_total = float(len(pairs))
         else:
-            p_sums: dict[str | None, float] = {}
-            r_sums: dict[str | None, float] = {}
             p_total = r_total = 0.0
             for g, p in pairs:
                 pc, rc = credit(g, p)
                 p_total += pc
                 r_total += rc
-                p_sums[pred_labels[p]] = p_sums.get(pred_labels[p], 0.0) + pc
-                r_sums[gold_labels[g]] = r_sums.get(gold_labels[g], 0.0) + rc
-            p_num, r_num = p_sums, r_sums
+                p_num[pred_labels[p]] += pc
+                r_num[gold_labels[g]] += rc
         total = {"p_num": p_total, "p_den": float(len(pred_labels)), "r_num": r_total,
                  "r_den": float(len(gold_labels))}
         if ignored is not None:
@@ -131,12 +128,18 @@ class Table:
         rows = self.rows
         self._put((mode, TOTAL), total)
         for label in labels:
-            row = {"p_num": float(p_num.get(label, 0.0)), "p_den": pred_n.get(label, 0.0),
-                   "r_num": float(r_num.get(label, 0.0)), "r_den": gold_n.get(label, 0.0)}
+            row = {"p_num": p_num[label], "p_den": pred_n.get(label, 0.0),
+                   "r_num": r_num[label], "r_den": gold_n.get(label, 0.0)}
             if (mode, label) in rows:
                 self._put((mode, label), row)
             else:
                 rows[(mode, label)] = row
+
+    def repeat(self, mode: str, like: str) -> None:
+        """Add a mode whose rows are copies of mode `like`'s (the same pairs and credit)."""
+        for (m, label), row in list(self.rows.items()):
+            if m == like:
+                self._put((mode, label), row.copy())
 
     def _put(self, key: tuple[str, str], row: Tally) -> None:
         old = self.rows.get(key)
@@ -164,4 +167,7 @@ class Table:
 
 
 def _count(labels: Sequence[str | None]) -> dict[str | None, float]:
-    return {label: float(n) for label, n in Counter(labels).items()}
+    out: dict[str | None, float] = {}
+    for label in labels:
+        out[label] = out.get(label, 0.0) + 1.0
+    return out

@@ -57,8 +57,9 @@ def score_mentions(gold: Sequence[Mention], pred: Sequence[Mention], ignored: in
                    ) -> Counts:
     """All four modes for one document's (start, end, type) mentions."""
     gold, pred = sorted(gold), sorted(pred)
-    common = set(gold) & set(pred)
-    if len(set(gold)) == len(gold) and len(set(pred)) == len(pred):
+    gold_set, pred_set = set(gold), set(pred)
+    common = gold_set & pred_set
+    if len(gold_set) == len(gold) and len(pred_set) == len(pred):
         # No repeated mention (the common case): identical mentions are a set intersection.
         g_left = [m for m in gold if m not in common]
         p_left = [m for m in pred if m not in common]

@@ -24,20 +24,14 @@ argument_classification* by role, realis by the gold realis.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
+from operator import itemgetter
 
-from palmyra.annotations import AnnotationDocument, Argument
+from palmyra.annotations import AnnotationDocument, Argument, Entity
 from palmyra.corpus import Document
 from palmyra.scoring._common import Table, kept_predictions
-from palmyra.spans import (
-    Interval,
-    match_graph,
-    match_keys,
-    overlap,
-    overlap_clusters,
-    solve_clusters,
-)
+from palmyra.spans import Interval, match_keys, overlap, overlap_clusters, solve_clusters
 from palmyra.stats import Counts
 
 LAYER = "events"
@@ -48,91 +42,101 @@ ARGUMENT_BASE = ("argument_identification", "argument_classification",
 ARGUMENT_MODES = ARGUMENT_BASE + tuple(f"{m}_coref" for m in ARGUMENT_BASE)
 MODES = (*TRIGGER_MODES, "realis", *ARGUMENT_MODES)
 
+_TRIGGER_KEY = itemgetter(0, 1, 2)  # an event's trigger, type and realis
+_PRED = itemgetter(1)  # an edge's predicted item
+
 NO_SPAN: Interval = (-1, -1)  # an argument whose mention id names no mention: never matches
 
+# Plain tuples, cheaper to build than named ones: an argument is (trigger, event type, role,
+# span, accepted), `accepted` (gold only) being the spans a prediction may have to match it
+# (one set shared by the arguments of an entity cluster); an event is (trigger, type, realis,
+# arguments).
+_Arg = tuple[Interval, str, str, Interval, AbstractSet[Interval]]
+_Event = tuple[Interval, str, str, list[_Arg]]
 
-class _Arg(NamedTuple):
-    trigger: Interval
-    type: str
-    role: str
-    span: Interval
-    accepted: tuple[Interval, ...]  # gold only: the spans of its entity cluster
-
-
-class _Event(NamedTuple):
-    trigger: Interval
-    type: str
-    realis: str
-    args: tuple[_Arg, ...]
+_NOTHING: frozenset[Interval] = frozenset()
 
 
-class _Mentions:
-    """The entity mentions of one document: spans by id, and the spans of each cluster."""
+class _GoldMentions:
+    """The entity mentions of a gold document by id and by cluster, and the spans that a
+    prediction may have to match an argument (computed once per cluster or position)."""
 
-    def __init__(self, doc: AnnotationDocument, gold: bool):
-        entities = doc.layer("entities")
-        self.by_id = {e.id: ((e.span.start, e.span.end), e.cluster)
-                      for e in entities if e.id is not None}
-        self.clusters_at: dict[Interval, set[str]] = {}
-        self.cluster_spans: dict[str, set[Interval]] = {}
-        if not gold:
-            return  # a prediction's arguments need spans only
+    def __init__(self, entities: Sequence[Entity]):
+        self.by_id: dict[str | None, Entity] = {e.id: e for e in entities}
+        self.by_id.pop(None, None)  # an argument without a mention id names no mention
+        self.members: dict[str, set[Interval]] = {}  # cluster -> the spans of its mentions
         for e in entities:
             if e.cluster is not None:
                 span = (e.span.start, e.span.end)
-                self.clusters_at.setdefault(span, set()).add(e.cluster)
-                self.cluster_spans.setdefault(e.cluster, set()).add(span)
+                spans = self.members.get(e.cluster)
+                if spans is None:
+                    self.members[e.cluster] = {span}
+                else:
+                    spans.add(span)
+        self._at_span: dict[Interval, set[Interval]] = {}  # accepted, by position
 
-    def resolve(self, arg: Argument, gold: bool) -> tuple[Interval, tuple[Interval, ...]]:
-        """The argument's span, and (gold) the spans that a prediction may have to match it:
-        the spans of every mention of its entity cluster, its own included."""
-        known = self.by_id.get(arg.mention) if arg.mention is not None else None
+    def argument(self, arg: Argument, trigger: Interval, etype: str) -> _Arg:
+        """The argument with its span, and the spans that a prediction may have to match
+        it: the spans of every mention of its entity cluster, its own included."""
+        known = self.by_id.get(arg.mention)
         if arg.span is not None:
             span = (arg.span.start, arg.span.end)
         elif known is not None:
-            span = known[0]
+            span = (known.span.start, known.span.end)
         else:
-            return NO_SPAN, ()
-        if not gold:
-            return span, ()
-        if known is not None and known[1] is not None:
-            clusters: set[str] = {known[1]}
-        else:
-            clusters = self.clusters_at.get(span, set())
-        if not clusters:
-            return span, (span,)
-        accepted = {span}
-        for cluster in clusters:
-            accepted |= self.cluster_spans[cluster]
-        return span, tuple(sorted(accepted))
+            return (trigger, etype, arg.role, NO_SPAN, _NOTHING)
+        if known is None or known.cluster is None:  # no cluster by id: those at the span
+            accepted = self._at_span.get(span)
+            if accepted is None:
+                accepted = self._at_span[span] = {span}.union(
+                    *(spans for spans in self.members.values() if span in spans))
+            return (trigger, etype, arg.role, span, accepted)
+        accepted = self.members[known.cluster]
+        if arg.span is not None and span not in accepted:  # not a span of its cluster
+            accepted = accepted | {span}
+        return (trigger, etype, arg.role, span, accepted)
 
 
 def _events(doc: AnnotationDocument, gold: bool) -> list[_Event]:
-    """The events of a document in canonical order (arguments sorted inside each)."""
-    mentions = _Mentions(doc, gold)
-    out = []
-    for ev in doc.layer(LAYER):
+    """The events of a document in trigger order, their arguments in document order."""
+    items = doc.layer(LAYER)
+    if not items:
+        return []
+    entities = doc.layer("entities")
+    argument = _GoldMentions(entities).argument if gold else None
+    by_id: dict[str | None, Interval] | None = None  # a prediction's arguments: spans only
+    out: list[_Event] = []
+    for ev in items:
         trigger = (ev.trigger.start, ev.trigger.end)
-        args = sorted(_Arg(trigger, ev.type, a.role, *mentions.resolve(a, gold))
-                      for a in ev.arguments)
-        out.append(_Event(trigger, ev.type, ev.realis or "", tuple(args)))
-    out.sort()
+        etype = ev.type
+        args: list[_Arg] = []
+        for a in ev.arguments:
+            if argument is not None:
+                args.append(argument(a, trigger, etype))
+            elif a.span is not None:
+                args.append((trigger, etype, a.role, (a.span.start, a.span.end), _NOTHING))
+            else:
+                if by_id is None:
+                    by_id = {e.id: (e.span.start, e.span.end)
+                             for e in entities if e.id is not None}
+                args.append((trigger, etype, a.role, by_id.get(a.mention, NO_SPAN), _NOTHING))
+        out.append((trigger, etype, ev.realis or "", args))
+    out.sort(key=_TRIGGER_KEY)  # ties are interchangeable: triggers look at nothing else
     return out
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
     gold_events = _events(gold, gold=True)
     predicted = _events(pred, gold=False)
-    pred_events = kept_predictions(doc, predicted, start=lambda e: e.trigger[0])
-    ignored_args = sum(len(ev.args) for ev in predicted) - sum(len(ev.args)
-                                                               for ev in pred_events)
+    pred_events = kept_predictions(doc, predicted, start=lambda e: e[0][0])
     table = Table(LAYER)
     _score_triggers(table, gold_events, pred_events, len(predicted) - len(pred_events))
-    gold_args = sorted(a for ev in gold_events for a in ev.args)
-    pred_args = sorted(a for ev in pred_events for a in ev.args)
-    kept_args = [a for a in pred_args if a.span == NO_SPAN] + kept_predictions(
-        doc, [a for a in pred_args if a.span != NO_SPAN], start=lambda a: a.span[0])
-    kept_args.sort()
+    # The argument counts do not depend on the order of the arguments (see _max_matching).
+    gold_args = [a for ev in gold_events for a in ev[3]]
+    pred_args = [a for ev in pred_events for a in ev[3]]
+    ignored_args = sum(len(ev[3]) for ev in predicted) - len(pred_args)
+    kept_args = [a for a in pred_args if a[3] == NO_SPAN] + kept_predictions(
+        doc, [a for a in pred_args if a[3] != NO_SPAN], start=lambda a: a[3][0])
     ignored_args += len(pred_args) - len(kept_args)
     _score_arguments(table, gold_args, kept_args, ignored_args)
     return table.counts()
@@ -140,22 +144,22 @@ def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> 
 
 def _score_triggers(table: Table, gold: Sequence[_Event], pred: Sequence[_Event],
                     ignored: int) -> None:
-    gspans = [e.trigger for e in gold]
-    pspans = [e.trigger for e in pred]
-    glabels = [e.type for e in gold]
-    plabels = [e.type for e in pred]
+    gspans, glabels, grealis, _ = zip(*gold, strict=True) if gold else ((),) * 4
+    pspans, plabels, prealis, _ = zip(*pred, strict=True) if pred else ((),) * 4
 
     def same_type(g: int, p: int) -> int:
         return int(glabels[g] == plabels[p])
 
     def same_realis(g: int, p: int) -> int:
-        return int(gold[g].realis == pred[p].realis)
+        return int(grealis[g] == prealis[p])
 
     def by_type(g: int, p: int) -> tuple[int, ...]:
         return (same_type(g, p), same_realis(g, p))
 
     def rest(pairs: list[tuple[int, int]], weight: Callable) -> list[tuple[int, int]]:
         """Pairs of overlapping triggers among the items `pairs` left over."""
+        if len(pairs) == len(gold) or len(pairs) == len(pred):
+            return []  # one side is used up
         used_g = {g for g, _ in pairs}
         used_p = {p for _, p in pairs}
         clusters = overlap_clusters(gspans, pspans,
@@ -164,9 +168,14 @@ def _score_triggers(table: Table, gold: Sequence[_Event], pred: Sequence[_Event]
         return solve_clusters(clusters, weight, gspans, pspans)
 
     identified = match_keys(gspans, pspans, tie=by_type)
-    classified = match_keys([(e.trigger, e.type) for e in gold],
-                            [(e.trigger, e.type) for e in pred],
-                            tie=lambda g, p: (same_realis(g, p),))
+    if len(set(gspans)) == len(gspans) and len(set(pspans)) == len(pspans):
+        # No trigger twice on a side: the pairs of equal trigger and type are those of
+        # equal trigger whose types agree.
+        classified = [(g, p) for g, p in identified if glabels[g] == plabels[p]]
+    else:
+        classified = match_keys(list(zip(gspans, glabels, strict=True)),
+                                list(zip(pspans, plabels, strict=True)),
+                                tie=lambda g, p: (same_realis(g, p),))
     pairs = {
         "trigger_identification": identified,
         "trigger_classification": classified,
@@ -178,48 +187,126 @@ def _score_triggers(table: Table, gold: Sequence[_Event], pred: Sequence[_Event]
     for mode, found in pairs.items():
         table.tally(mode, glabels, plabels, found, ignored=ignored)
     # realis: agreement on the pairs of trigger identification, by the gold realis.
-    pair_labels = [gold[g].realis or None for g, _ in identified]
-    agreeing = [(k, k) for k, (g, p) in enumerate(identified) if same_realis(g, p)]
+    pair_labels = [grealis[g] or None for g, _ in identified]
+    agreeing = [(k, k) for k, (g, p) in enumerate(identified) if grealis[g] == prealis[p]]
     table.tally("realis", pair_labels, pair_labels, agreeing, ignored=ignored)
 
 
 def _score_arguments(table: Table, gold: Sequence[_Arg], pred: Sequence[_Arg],
                      ignored: int) -> None:
-    g_trigger, g_type, g_role, g_span, _ = zip(*gold, strict=True) if gold else ((),) * 5
-    p_trigger, p_type, p_role, p_span, _ = zip(*pred, strict=True) if pred else ((),) * 5
-    # What must agree besides the span, per mode (zip builds the tuples in C).
-    contexts = {
-        "argument_identification": (g_type, p_type),
-        "argument_classification": (list(zip(g_type, g_role, strict=True)),
-                                    list(zip(p_type, p_role, strict=True))),
-        "argument_identification_attached": (list(zip(g_trigger, g_type, strict=True)),
-                                             list(zip(p_trigger, p_type, strict=True))),
-        "argument_classification_attached": (list(zip(g_trigger, g_type, g_role, strict=True)),
-                                             list(zip(p_trigger, p_type, p_role, strict=True))),
-    }
-    # Coreference-aware candidates: the gold arguments whose cluster has the predicted span.
+    _, g_type, g_role, _, g_accepted = zip(*gold, strict=True) if gold else ((),) * 5
+    _, p_type, p_role, p_span, _ = zip(*pred, strict=True) if pred else ((),) * 5
+    # Candidates: a predicted span may match the gold arguments whose cluster has it (their
+    # own span included, so exact matches are among them). Gold arguments of one cluster
+    # share their `accepted` set: index its spans once.
+    sharing: dict[int, tuple[AbstractSet[Interval], list[int]]] = {}
+    for g, accepted in enumerate(g_accepted):
+        entry = sharing.get(id(accepted))
+        if entry is None:
+            sharing[id(accepted)] = (accepted, [g])
+        else:
+            entry[1].append(g)
     by_span: dict[Interval, list[int]] = {}
-    for g, a in enumerate(gold):
-        for span in a.accepted:
-            by_span.setdefault(span, []).append(g)
-    candidates = [(p, by_span[span]) for p, span in enumerate(p_span) if span in by_span]
-
-    def prefer_own_span(g: int, p: int) -> tuple[int, int]:
-        return (1, int(g_span[g] == p_span[p]))
-
-    for mode, (g_ctx, p_ctx) in contexts.items():
-        glabels, plabels = (g_role, p_role) if "classification" in mode else (g_type, p_type)
-        g_keys = _keys(g_ctx, g_span)
-        p_keys = _keys(p_ctx, p_span)
-        table.tally(mode, glabels, plabels, match_keys(g_keys, p_keys), ignored=ignored)
-        edges = [(g, p) for p, golds in candidates for g in golds if g_ctx[g] == p_ctx[p]]
-        table.tally(f"{mode}_coref", glabels, plabels, match_graph(edges, prefer_own_span),
+    for accepted, golds in sharing.values():
+        for span in accepted:
+            known = by_span.get(span)
+            by_span[span] = golds if known is None else known + golds
+    # The edges of each mode: the event type must agree; the role too for classification;
+    # the trigger too when attached; the span itself (a resolved one) unless coreference-aware.
+    # The edges of each predicted item stay together (as _max_matching needs).
+    id_, cls, id_att, cls_att, id_co, cls_co, id_att_co, cls_att_co = edges = \
+        [], [], [], [], [], [], [], []
+    for p, golds in enumerate(map(by_span.get, p_span)):
+        if golds is None:
+            continue
+        ptrigger, ptype, prole, span, _ = pred[p]
+        resolved = span != NO_SPAN
+        for g in golds:
+            gtrigger, gtype, grole, gspan, _ = gold[g]
+            if gtype != ptype:
+                continue
+            edge = (g, p)
+            own = resolved and gspan == span
+            id_co.append(edge)
+            if own:
+                id_.append(edge)
+            if grole == prole:
+                cls_co.append(edge)
+                if own:
+                    cls.append(edge)
+                if gtrigger == ptrigger:
+                    cls_att_co.append(edge)
+                    if own:
+                        cls_att.append(edge)
+            if gtrigger == ptrigger:
+                id_att_co.append(edge)
+                if own:
+                    id_att.append(edge)
+    for k, mode in enumerate(ARGUMENT_BASE):  # each mode, then its coref variant
+        glabels, plabels = (g_role, p_role) if k % 2 else (g_type, p_type)
+        table.tally(mode, glabels, plabels, _max_matching(edges[k]), ignored=ignored)
+        table.tally(f"{mode}_coref", glabels, plabels, _max_matching(edges[k + 4]),
                     ignored=ignored)
 
 
-def _keys(contexts: Sequence[Hashable], spans: Sequence[Interval]) -> list[Hashable]:
-    """(context, span) per argument; None (never matches) for an unresolved argument."""
-    keys: list[Hashable] = list(zip(contexts, spans, strict=True))
-    if NO_SPAN in spans:
-        keys = [None if s == NO_SPAN else k for k, s in zip(keys, spans, strict=True)]
-    return keys
+def _max_matching(edges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A largest one-to-one subset of the (gold, pred) edges, the edges of each predicted
+    item being consecutive: a greedy pass, then Kuhn's augmenting paths from the predicted
+    items it left unpaired (rarely needed).
+
+    Every edge joins a gold and a predicted argument of the same label (the context that
+    must agree includes it), so the counts depend only on how many pairs each connected
+    component gets, which every maximum matching gives: which of several mentions a gold
+    argument is paired with cannot change a count.
+    """
+    if len(dict(edges)) == len(edges) == len(set(map(_PRED, edges))):
+        return edges  # one-to-one already
+    owner: dict[int, int] = {}  # gold item -> the predicted item it is paired with
+    left: list[int] = []  # predicted items whose gold items were all taken
+    current, paired = -1, True
+    for g, p in edges:
+        if p != current:
+            if not paired:
+                left.append(current)
+            current, paired = p, False
+        if not paired and g not in owner:
+            owner[g] = p
+            paired = True
+    if not paired:
+        left.append(current)
+    if left and len(owner) < len({g for g, _ in edges}):  # perhaps not the largest yet
+        adjacency: dict[int, list[int]] = {}
+        for g, p in edges:
+            adjacency.setdefault(p, []).append(g)
+        for p in left:
+            _augment(p, adjacency, owner)
+    return list(owner.items())
+
+
+def _augment(start: int, adjacency: dict[int, list[int]], owner: dict[int, int]) -> None:
+    """Pair predicted item `start` along an augmenting path if there is one (depth-first;
+    `owner` maps each paired gold item to its predicted item)."""
+    seen: set[int] = set()
+    preds = [start]  # the path so far: preds[k] reaches preds[k + 1] through via[k]
+    via: list[int] = []
+    todo = [iter(adjacency[start])]
+    while todo:
+        for g in todo[-1]:
+            if g in seen:
+                continue
+            seen.add(g)
+            p = owner.get(g)
+            if p is None:  # a free gold item: shift every pair along the path
+                owner[g] = preds[-1]
+                for k, h in enumerate(via):
+                    owner[h] = preds[k]
+                return
+            preds.append(p)
+            via.append(g)
+            todo.append(iter(adjacency[p]))
+            break
+        else:  # a dead end: back up
+            todo.pop()
+            preds.pop()
+            if via:
+                via.pop()
