@@ -32,9 +32,10 @@ time from the three F1s (see `conll_modes`).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import defaultdict
+from collections import _count_elements, defaultdict  # type: ignore[attr-defined]
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from functools import cache
+from itertools import chain, compress, count
 from typing import TYPE_CHECKING, Any
 
 from palmyra.annotations import Event
@@ -54,6 +55,8 @@ CROSS = "cross_"
 
 Mention = Hashable
 Partition = Sequence[Collection[Mention]]
+Cell = tuple[int, int]
+Numbers = tuple[float, float, float, float]  # p_num, p_den, r_num, r_den
 
 
 # --- the metrics on two partitions ---------------------------------------------------------
@@ -86,7 +89,6 @@ class _Overlap:
         return _Overlap(ks, rs, {(i, j): c for (i, j), c in self.n.items() if ks[i] and rs[j]})
 
 
-
 def _tally(p_num: float, p_den: float, r_num: float, r_den: float) -> Tally:
     return {"p_num": float(p_num), "p_den": float(p_den), "r_num": float(r_num),
             "r_den": float(r_den)}
@@ -102,6 +104,103 @@ def _lea_num(sizes: list[int], common: list[float]) -> float:
         elif s > 1:
             num += s * links / (s * (s - 1) / 2)
     return num
+
+
+def _component(phi: dict[Cell, float]) -> float:
+    """max_weight_total of a table that is one connected component of more than one row:
+    its heaviest cell when it has one column, the pairing of each column with its heaviest
+    cell when that is one-to-one (see _ceaf), else the assignment."""
+    by_col: dict[int, list[tuple[int, float]]] = {}
+    for (i, j), w in phi.items():
+        by_col.setdefault(j, []).append((i, w))
+    if len(by_col) == 1:
+        return max(phi.values())
+    pairs: dict[int, float] = {}  # row -> the weight of its column's heaviest cell
+    for cells in by_col.values():
+        row, best = -1, -1.0
+        for i, w in cells:
+            if w > best:
+                row, best = i, w
+            elif w == best:
+                return max_weight_total(phi)
+        if row in pairs:
+            return max_weight_total(phi)
+        pairs[row] = best
+    return float(sum([pairs[i] for i in sorted(pairs)]))
+
+
+def _ceaf(phi: dict[Cell, float], n_rows: int, n_cols: int) -> float:
+    """max_weight_total(phi) for rows < n_rows and columns < n_cols, with the same float
+    additions in the same order: per connected component (in the order of their first row in
+    phi), a component of one row by its heaviest cell, and one whose rows each have a single
+    heaviest cell, no two in one column, by those cells summed in row order. Those cells are
+    the one best one-to-one pairing (any other replaces some of them by lighter cells of the
+    same rows), so the assignment, which only the other components need, finds just them."""
+    if not phi:
+        return 0.0
+    best = [-1.0] * n_rows  # each row's heaviest cell: weight, column, and whether tied
+    arg = [-1] * n_rows
+    tie = [False] * n_rows
+    rows: list[int] = []  # in order of appearance
+    owner = [-1] * n_cols  # the first row of each column
+    parent: list[int] | None = None  # union-find over the rows, once two share a column
+    for (i, j), w in phi.items():
+        b = best[i]
+        if w > b:
+            if b < 0:
+                rows.append(i)
+            best[i], arg[i], tie[i] = w, j, False
+        elif w == b:
+            tie[i] = True
+        o = owner[j]
+        if o < 0:
+            owner[j] = i
+            continue
+        if parent is None:
+            parent = list(range(n_rows))
+        while parent[i] != i:
+            parent[i] = i = parent[parent[i]]
+        while parent[o] != o:
+            parent[o] = o = parent[parent[o]]
+        parent[o] = i
+    if parent is None:  # no column has two rows: each row is a component
+        if len(rows) == len(phi) == n_cols - owner.count(-1):  # one cell each
+            return float(sum(phi.values()))  # as max_weight_total sums such a table
+        total = 0.0
+        for i in rows:
+            total += best[i]
+        return total
+    components: dict[int, list[int]] = {}  # root -> rows, in order of their first row
+    for i in rows:
+        a = i
+        while parent[a] != a:
+            a = parent[a]
+        if a in components:
+            components[a].append(i)
+        else:
+            components[a] = [i]
+    values: list[float | None] = []  # of the components; None: needs its cells
+    rest: dict[int, dict[Cell, float]] = {}  # root -> the cells of such a component
+    for a, group in components.items():
+        if len(group) == 1:
+            values.append(best[group[0]])
+        elif len({arg[i] for i in group}) == len(group) and not any(tie[i] for i in group):
+            group.sort()
+            values.append(float(sum([best[i] for i in group])))  # as max_weight_matching
+        else:
+            values.append(None)
+            rest[a] = {}
+    if rest:
+        for cell, w in phi.items():
+            a = cell[0]
+            while parent[a] != a:
+                a = parent[a]
+            if a in rest:
+                rest[a][cell] = w
+    total = 0.0
+    for value, a in zip(values, components, strict=True):
+        total += _component(rest[a]) if value is None else value
+    return total
 
 
 def metrics(o: _Overlap) -> dict[str, Tally]:
@@ -127,7 +226,7 @@ def metrics(o: _Overlap) -> dict[str, Tally]:
         phi[i, j] = 2 * c / (ki + rj)
     tp = sum(o.n.values())
     n_key, n_response = sum(ks), sum(rs)
-    ceaf = max_weight_total(phi)  # one-to-one per component; see palmyra.spans
+    ceaf = _ceaf(phi, len(ks), len(rs))  # one-to-one per component; see palmyra.spans
     return {
         "mentions": _tally(tp, n_response, tp, n_key),
         "muc": _tally(tp - sum(r_parts), sum(s - 1 for s in rs if s),
@@ -136,6 +235,93 @@ def metrics(o: _Overlap) -> dict[str, Tally]:
         "ceafe": _tally(ceaf, sum(1 for s in rs if s), ceaf, sum(1 for s in ks if s)),
         "lea": _tally(_lea_num(rs, r_common), n_response, _lea_num(ks, k_common), n_key),
     }
+
+
+def _lea_nums(sizes: list[int], common: list[float]) -> tuple[float, float]:
+    """_lea_num of one side with and without its singletons (sizes all positive). A
+    cluster without common links adds 0.0, which changes no sum: only the others are read."""
+    num = bare = 0.0
+    for s, links in compress(zip(sizes, common, strict=True), common):
+        if s == 1:
+            num += links
+        else:
+            x = s * links / (s * (s - 1) / 2)
+            num += x
+            bare += x
+    return num, bare
+
+
+_ZERO = (0.0, 0.0, 0.0, 0.0)
+
+
+def _metrics_both(ks: list[int], rs: list[int], key_labels: list[int],
+                  twins: list[int | None]) -> list[Numbers]:
+    """The numbers of every metric of METRICS with, then without singletons, for clusters of
+    positive size given as _table gives them: those of `metrics(o)` and then of
+    `metrics(o.without_singletons())`, each float summed over the same terms in the same
+    order as there.
+
+    A cell holds at most as many mentions as its smaller cluster, so one of a singleton
+    holds one mention and has no LEA links: the links of a larger cluster are the same with
+    or without the singletons of the other side."""
+    k_single, r_single = ks.count(1), rs.count(1)
+    if k_single == len(ks) and r_single == len(rs):
+        # Singletons only (events, mostly): each key mention with a twin is a cell of one
+        # mention that weighs 1 in B3, CEAF-e and LEA, so each sum counts those mentions;
+        # MUC has no links, and nothing is left without singletons.
+        t = float(len(twins) - twins.count(None))
+        both = (t, float(len(rs)), t, float(len(ks)))
+        return [both, _ZERO, both, both, both, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO]
+    n: dict[tuple[int, int | None], int] = {}  # the contingency table, in key mention order
+    _count_elements(n, zip(key_labels, twins, strict=True))
+    k_common, r_common = [0.0] * len(ks), [0.0] * len(rs)
+    b3_r = b3_p = b3_r_bare = b3_p_bare = 0.0
+    tp = tp_bare = 0
+    phi: dict[Cell, float] = {}
+    phi_bare: dict[Cell, float] = {}
+    for cell, c in n.items():
+        i, j = cell
+        if j is None:  # key mentions the response lacks
+            continue
+        ki, rj = ks[i], rs[j]
+        cc = c * c
+        r_term, p_term = cc / ki, cc / rj
+        b3_r += r_term
+        b3_p += p_term
+        tp += c
+        w = phi[cell] = 2 * c / (ki + rj)  # type: ignore[index]
+        if ki > 1 and rj > 1:
+            if c > 1:
+                links = c * (c - 1) / 2
+                k_common[i] += links
+                r_common[j] += links
+            b3_r_bare += r_term
+            b3_p_bare += p_term
+            tp_bare += c
+            phi_bare[cell] = w  # type: ignore[index]
+        elif ki == 1 and rj == 1:
+            k_common[i] = r_common[j] = 1.0
+    lea_k, lea_k_bare = _lea_nums(ks, k_common)
+    lea_r, lea_r_bare = _lea_nums(rs, r_common)
+    n_key, n_response = float(sum(ks)), float(sum(rs))
+    ceaf = _ceaf(phi, len(ks), len(rs))
+    muc_num, true_p = float(tp - len(phi)), float(tp)
+    rows = [(true_p, n_response, true_p, n_key),
+            (muc_num, n_response - len(rs), muc_num, n_key - len(ks)),
+            (b3_p, n_response, b3_r, n_key),
+            (ceaf, float(len(rs)), ceaf, float(len(ks))),
+            (lea_r, n_response, lea_k, n_key)]
+    n_key, n_response = n_key - k_single, n_response - r_single  # without singletons
+    k_big, r_big = float(len(ks) - k_single), float(len(rs) - r_single)
+    if len(phi_bare) < len(phi):  # else the same table
+        ceaf = _ceaf(phi_bare, len(ks), len(rs))
+    muc_num, true_p = float(tp_bare - len(phi_bare)), float(tp_bare)
+    rows += [(true_p, n_response, true_p, n_key),
+             (muc_num, n_response - r_big, muc_num, n_key - k_big),
+             (b3_p_bare, n_response, b3_r_bare, n_key),
+             (ceaf, r_big, ceaf, k_big),
+             (lea_r_bare, n_response, lea_k_bare, n_key)]
+    return rows
 
 
 def score_partitions(key: Partition, response: Partition, singletons: bool = True
@@ -192,6 +378,43 @@ def _zone_filter(doc: Document | None) -> Callable[[int], bool] | None:
     return keep
 
 
+def _kept_bounds(doc: Document | None) -> list[int] | None:
+    """The offsets _zone_filter(doc) keeps, as increasing bounds [a0, b0, a1, b1, ...] of the
+    kept ranges [a, b) (None: everything kept), so that a comparison or a bisection tests a
+    prediction."""
+    if doc is None or not doc.zones:
+        return None
+    zones = doc.zones
+    annotated = _annotated_zones()
+    bounds: list[int] = []
+    last = len(zones) - 1
+    for k, z in enumerate(zones):
+        start, end = z.start, z.end
+        if k < last:  # zone k takes the offsets from its start to the next one's
+            following = zones[k + 1].start
+            if following < start:
+                return _bounds_of(doc)
+            end = min(end, following)
+        if start < end and z.type in annotated:
+            if bounds and bounds[-1] == start:
+                bounds[-1] = end
+            else:
+                bounds += (start, end)
+    return bounds
+
+
+def _bounds_of(doc: Document) -> list[int]:
+    """_kept_bounds of a document whose zones are not in order. The test of _zone_filter
+    only changes its answer at a zone's start or end (bisection is monotone in the offset
+    even over unsorted starts), so it is read there alone."""
+    keep = _zone_filter(doc)
+    bounds: list[int] = []
+    for offset in sorted({z.start for z in doc.zones} | {z.end for z in doc.zones}):
+        if keep(offset) != len(bounds) % 2:  # type: ignore[misc]
+            bounds.append(offset)
+    return bounds
+
+
 class Side:
     """One side's mentions of one kind: mention -> cluster id (None: unclustered), with the
     counts of dropped items."""
@@ -217,18 +440,13 @@ class Side:
         the annotated zones are dropped and counted in `ignored`. With `doc_id`, mentions
         are keyed (doc_id, start, end) for cross-document scoring."""
         keep = _zone_filter(doc)
-        known = self.cluster_of
         for item in items:
             span = item.trigger if isinstance(item, Event) else item.span
             if keep is not None and not keep(span.start):
                 self.ignored += 1
                 continue
-            mention = (span.start, span.end) if doc_id is None else (doc_id, span.start,
-                                                                     span.end)
-            if mention in known:
-                self.add(mention, item.cluster)
-            else:
-                known[mention] = item.cluster
+            self.add((span.start, span.end) if doc_id is None
+                     else (doc_id, span.start, span.end), item.cluster)
         return self
 
     def extra(self) -> dict[str, float]:
@@ -237,51 +455,131 @@ class Side:
     def labels(self) -> tuple[dict[Mention, int], list[int]]:
         """Each mention's cluster index and the cluster sizes; a mention without a cluster
         id is a cluster of its own."""
-        index: dict[str | None, int] = {}
-        label: dict[Mention, int] = {}
-        for mention, cluster in self.cluster_of.items():
-            if cluster is None:
-                label[mention] = -1 - len(label)  # its own cluster, numbered below
-            else:
-                label[mention] = index.setdefault(cluster, len(index))
-        sizes = [0] * len(index)
-        for mention, i in label.items():
-            if i < 0:
-                label[mention] = len(sizes)
-                sizes.append(1)
-            else:
-                sizes[i] += 1
-        return label, sizes
+        label, sizes = _labels(list(self.cluster_of.values()))
+        return dict(zip(self.cluster_of, label, strict=True)), sizes
 
 
-def _overlap(key: Side, response: Side) -> _Overlap:
-    key_label, key_sizes = key.labels()
-    response_label, response_sizes = response.labels()
-    n: dict[tuple[int, int], int] = defaultdict(int)
-    for mention, i in key_label.items():
-        j = response_label.get(mention)
-        if j is not None:
-            n[i, j] += 1
-    return _Overlap(key_sizes, response_sizes, n)
+# The scorers below do what Side does on plain lists: a side of one document is
+# (mentions once each, in order; their cluster ids; items ignored; duplicates).
+Chunk = tuple[list[Mention], list[str | None], int, int]
 
 
-def _add_rows(counts: Counts, prefix: str, kind: str, key: Side, response: Side) -> None:
-    full = _overlap(key, response)
-    extra = response.extra()
-    for suffix, o in (("", full), (NO_SINGLETONS, full.without_singletons())):
-        for metric, t in metrics(o).items():
-            t.update(extra)
-            counts.table[LAYER, f"{prefix}{kind}_{metric}{suffix}", "*"] = t
+def _in_zones(items: Sequence[Any], kind: str, bounds: list[int]) -> list[Any]:
+    """The items of a kind that start in the ranges `bounds` (see _kept_bounds)."""
+    if len(bounds) == 2:  # one annotated range: most documents
+        lo, hi = bounds
+        if kind == "event":
+            return [x for x in items if lo <= x.trigger.start < hi]
+        return [x for x in items if lo <= x.span.start < hi]
+    if kind == "event":
+        return [x for x in items if bisect_right(bounds, x.trigger.start) % 2]
+    return [x for x in items if bisect_right(bounds, x.span.start) % 2]
+
+
+def _chunk(items: Sequence[Any], kind: str, bounds: list[int] | None = None,
+           doc_id: str | None = None) -> Chunk:
+    """Side().collect(items, doc, doc_id) for the items of one kind, `bounds` from
+    _kept_bounds(doc), as a Chunk."""
+    ignored = 0
+    if bounds is not None:
+        kept = _in_zones(items, kind, bounds)
+        ignored = len(items) - len(kept)
+        items = kept
+    if kind == "event":
+        mentions: list[Any] = [(x.trigger.start, x.trigger.end) for x in items]
+    else:
+        mentions = [(x.span.start, x.span.end) for x in items]
+    if doc_id is not None:
+        mentions = [(doc_id, start, end) for start, end in mentions]
+    clusters = [x.cluster for x in items]
+    if len(set(mentions)) == len(mentions):
+        return mentions, clusters, ignored, 0
+    return _merge([(mentions, clusters, ignored, 0)])
+
+
+def _merge(chunks: Iterable[Chunk]) -> Chunk:
+    """One Chunk of the mentions of several, a repeated mention counted in `duplicates` and
+    kept once, where it first came, with the cluster Side.add gives it."""
+    side = Side()
+    ignored = duplicates = 0
+    for mentions, clusters, dropped, repeated in chunks:
+        for mention, cluster in zip(mentions, clusters, strict=True):
+            side.add(mention, cluster)
+        ignored += dropped
+        duplicates += repeated
+    known = side.cluster_of
+    return list(known), list(known.values()), ignored, duplicates + side.duplicates
+
+
+def _labels(clusters: list[str | None]) -> tuple[list[int], list[int]]:
+    """The cluster index of each of a side's mentions, given their cluster ids, and the
+    cluster sizes: ids are numbered in order of first appearance, then each mention without
+    an id is a cluster of its own, in order."""
+    size_of: dict[str | None, int] = {}
+    _count_elements(size_of, clusters)  # Counter's counting, without its overhead
+    alone = size_of.pop(None, 0)
+    sizes = list(size_of.values())
+    if not alone and len(sizes) == len(clusters):  # one mention per id: numbered in order
+        return list(range(len(sizes))), sizes
+    index = {c: i for i, c in enumerate(size_of)}
+    if not alone:
+        return [index[c] for c in clusters], sizes
+    number = count(len(sizes)).__next__
+    sizes += [1] * alone
+    return [index[c] if c is not None else number() for c in clusters], sizes
+
+
+def _table(keys: Sequence[Chunk], responses: Sequence[Chunk]
+           ) -> tuple[list[int], list[int], list[int], list[int | None]]:
+    """The cluster sizes of paired sides, one pair per document, and for each key mention
+    its cluster and the response cluster of its twin (None: the response lacks it): a key
+    mention is looked up in its own document's response only, as mentions of two documents
+    never meet."""
+    twins: list[int | None]
+    if len(keys) == 1:
+        key_labels, key_sizes = _labels(keys[0][1])
+        response_labels, response_sizes = _labels(responses[0][1])
+        where = dict(zip(responses[0][0], response_labels, strict=True))
+        twins = list(map(where.get, keys[0][0]))
+    else:
+        key_labels, key_sizes = _labels(list(chain.from_iterable(k[1] for k in keys)))
+        response_labels, response_sizes = _labels(
+            list(chain.from_iterable(r[1] for r in responses)))
+        twins = []
+        labels = iter(response_labels)
+        for key, response in zip(keys, responses, strict=True):
+            # zip stops at the end of this response's mentions, taking just their labels
+            where = dict(zip(response[0], labels, strict=False))
+            twins += map(where.get, key[0])
+    return key_sizes, response_sizes, key_labels, twins
+
+
+@cache
+def _row_keys(prefix: str, kind: str) -> tuple[tuple[str, str, str], ...]:
+    """The Counts keys of a kind's rows: with singletons, then without."""
+    return tuple((LAYER, f"{prefix}{kind}_{metric}{suffix}", "*")
+                 for suffix in ("", NO_SINGLETONS) for metric in METRICS)
+
+
+def _add_rows(counts: Counts, prefix: str, kind: str, keys: Sequence[Chunk],
+              responses: Sequence[Chunk]) -> None:
+    ignored = float(sum(r[2] for r in responses))
+    duplicates = float(sum(r[3] for r in responses))
+    table = counts.table
+    rows = _metrics_both(*_table(keys, responses))
+    for key, (p_num, p_den, r_num, r_den) in zip(_row_keys(prefix, kind), rows, strict=True):
+        table[key] = {"p_num": p_num, "p_den": p_den, "r_num": r_num, "r_den": r_den,
+                      "ignored": ignored, "duplicates": duplicates}
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
     """Within-document coreference of entity and event clusters, as additive Counts keyed
     ("coreference", "<kind>_<metric>[_nosingletons]", "*")."""
     counts = Counts()
+    bounds = _kept_bounds(doc)
     for kind, layer in KINDS.items():
-        key = Side().collect(gold.layer(layer))
-        response = Side().collect(pred.layer(layer), doc)
-        _add_rows(counts, "", kind, key, response)
+        _add_rows(counts, "", kind, [_chunk(gold.layer(layer), kind)],
+                  [_chunk(pred.layer(layer), kind, bounds)])
     return counts
 
 
@@ -291,14 +589,24 @@ def score_cross_document(
     """Cross-document coreference over a whole corpus: the mentions of all documents in one
     clustering per side, keyed (doc_id, start, end); cluster ids are global, so one id in two
     documents is one cluster. Rows ("coreference", "cross_<kind>_<metric>[...]", "*")."""
-    sides = {kind: (Side(), Side()) for kind in kinds}
+    pairs = list(pairs)
+    # Each document's mentions make Chunks of their own, keyed (start, end), unless a doc_id
+    # comes twice: then its mentions must meet, so all are keyed (doc_id, start, end) and
+    # merged into one Chunk per side.
+    shared = len({gold.doc_id for gold, _, _ in pairs}) < len(pairs)
+    sides: dict[str, tuple[list[Chunk], list[Chunk]]] = {kind: ([], []) for kind in kinds}
     for gold, pred, doc in pairs:
-        for kind, (key, response) in sides.items():
-            key.collect(gold.layer(KINDS[kind]), doc_id=gold.doc_id)
-            response.collect(pred.layer(KINDS[kind]), doc, doc_id=gold.doc_id)
+        bounds = _kept_bounds(doc)
+        doc_id = gold.doc_id if shared else None
+        for kind, (keys, responses) in sides.items():
+            layer = KINDS[kind]
+            keys.append(_chunk(gold.layer(layer), kind, None, doc_id))
+            responses.append(_chunk(pred.layer(layer), kind, bounds, doc_id))
     counts = Counts()
-    for kind, (key, response) in sides.items():
-        _add_rows(counts, CROSS, kind, key, response)
+    for kind, (keys, responses) in sides.items():
+        if shared:
+            keys, responses = [_merge(keys)], [_merge(responses)]
+        _add_rows(counts, CROSS, kind, keys, responses)
     return counts
 
 
