@@ -32,7 +32,7 @@ time from the three F1s (see `conll_modes`).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import _count_elements, defaultdict  # type: ignore[attr-defined]
+from collections import Counter, _count_elements, defaultdict  # type: ignore[attr-defined]
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from functools import cache
 from itertools import chain, compress, count
@@ -440,13 +440,18 @@ class Side:
         the annotated zones are dropped and counted in `ignored`. With `doc_id`, mentions
         are keyed (doc_id, start, end) for cross-document scoring."""
         keep = _zone_filter(doc)
+        known = self.cluster_of
         for item in items:
             span = item.trigger if isinstance(item, Event) else item.span
             if keep is not None and not keep(span.start):
                 self.ignored += 1
                 continue
-            self.add((span.start, span.end) if doc_id is None
-                     else (doc_id, span.start, span.end), item.cluster)
+            mention = (span.start, span.end) if doc_id is None else (doc_id, span.start,
+                                                                     span.end)
+            if mention in known:
+                self.add(mention, item.cluster)
+            else:
+                known[mention] = item.cluster
         return self
 
     def extra(self) -> dict[str, float]:
@@ -476,9 +481,8 @@ def _in_zones(items: Sequence[Any], kind: str, bounds: list[int]) -> list[Any]:
     return [x for x in items if bisect_right(bounds, x.span.start) % 2]
 
 
-def _chunk(items: Sequence[Any], kind: str, bounds: list[int] | None = None,
-           doc_id: str | None = None) -> Chunk:
-    """Side().collect(items, doc, doc_id) for the items of one kind, `bounds` from
+def _chunk(items: Sequence[Any], kind: str, bounds: list[int] | None = None) -> Chunk:
+    """Side().collect(items, doc) for the items of one kind, `bounds` from
     _kept_bounds(doc), as a Chunk."""
     ignored = 0
     if bounds is not None:
@@ -489,26 +493,57 @@ def _chunk(items: Sequence[Any], kind: str, bounds: list[int] | None = None,
         mentions: list[Any] = [(x.trigger.start, x.trigger.end) for x in items]
     else:
         mentions = [(x.span.start, x.span.end) for x in items]
-    if doc_id is not None:
-        mentions = [(doc_id, start, end) for start, end in mentions]
     clusters = [x.cluster for x in items]
     if len(set(mentions)) == len(mentions):
         return mentions, clusters, ignored, 0
-    return _merge([(mentions, clusters, ignored, 0)])
-
-
-def _merge(chunks: Iterable[Chunk]) -> Chunk:
-    """One Chunk of the mentions of several, a repeated mention counted in `duplicates` and
-    kept once, where it first came, with the cluster Side.add gives it."""
     side = Side()
-    ignored = duplicates = 0
-    for mentions, clusters, dropped, repeated in chunks:
-        for mention, cluster in zip(mentions, clusters, strict=True):
-            side.add(mention, cluster)
-        ignored += dropped
-        duplicates += repeated
+    for mention, cluster in zip(mentions, clusters, strict=True):
+        side.add(mention, cluster)
     known = side.cluster_of
-    return list(known), list(known.values()), ignored, duplicates + side.duplicates
+    return list(known), list(known.values()), ignored, side.duplicates
+
+
+def _drop_repeats(chunks: list[Chunk], doc_ids: list[str], repeated: set[str]
+                  ) -> list[Chunk]:
+    """The Chunks of documents in order, as one Side keyed (doc_id, start, end) would hold
+    them when a doc_id comes more than once (those in `repeated`): a mention that an earlier
+    Chunk of the same doc_id has stays there, with the cluster Side.add gives it, and counts
+    as a duplicate."""
+    seen: dict[str, tuple[set[Mention], list[Chunk]]] = {}  # doc_id -> mentions, Chunks
+    out: list[Chunk] = []
+    for chunk, doc_id in zip(chunks, doc_ids, strict=True):
+        if doc_id in repeated:
+            if doc_id not in seen:
+                seen[doc_id] = (set(chunk[0]), [chunk])
+            else:
+                known, earlier = seen[doc_id]
+                if not known.isdisjoint(chunk[0]):
+                    chunk = _without(chunk, earlier)
+                known.update(chunk[0])
+                earlier.append(chunk)
+        out.append(chunk)
+    return out
+
+
+def _without(chunk: Chunk, earlier: list[Chunk]) -> Chunk:
+    """`chunk` without the mentions of the `earlier` Chunks of its document, which take their
+    clusters as Side.add does."""
+    where = {m: (clusters, k) for mentions, clusters, _, _ in earlier
+             for k, m in enumerate(mentions)}
+    mentions, clusters, ignored, duplicates = chunk
+    kept: list[Mention] = []
+    kept_clusters: list[str | None] = []
+    for mention, cluster in zip(mentions, clusters, strict=True):
+        if mention not in where:
+            kept.append(mention)
+            kept_clusters.append(cluster)
+            continue
+        duplicates += 1
+        others, k = where[mention]
+        old = others[k]
+        if old is None or (cluster is not None and cluster < old):
+            others[k] = cluster
+    return kept, kept_clusters, ignored, duplicates
 
 
 def _labels(clusters: list[str | None]) -> tuple[list[int], list[int]]:
@@ -529,28 +564,36 @@ def _labels(clusters: list[str | None]) -> tuple[list[int], list[int]]:
     return [index[c] if c is not None else number() for c in clusters], sizes
 
 
-def _table(keys: Sequence[Chunk], responses: Sequence[Chunk]
+def _table(keys: Sequence[Chunk], responses: Sequence[Chunk],
+           doc_ids: Sequence[str] | None = None
            ) -> tuple[list[int], list[int], list[int], list[int | None]]:
     """The cluster sizes of paired sides, one pair per document, and for each key mention
     its cluster and the response cluster of its twin (None: the response lacks it): a key
-    mention is looked up in its own document's response only, as mentions of two documents
-    never meet."""
+    mention is looked up in the responses of its own document only (all those of its
+    doc_id, if given), as mentions of two documents never meet."""
     twins: list[int | None]
     if len(keys) == 1:
         key_labels, key_sizes = _labels(keys[0][1])
         response_labels, response_sizes = _labels(responses[0][1])
         where = dict(zip(responses[0][0], response_labels, strict=True))
         twins = list(map(where.get, keys[0][0]))
-    else:
-        key_labels, key_sizes = _labels(list(chain.from_iterable(k[1] for k in keys)))
-        response_labels, response_sizes = _labels(
-            list(chain.from_iterable(r[1] for r in responses)))
-        twins = []
-        labels = iter(response_labels)
+        return key_sizes, response_sizes, key_labels, twins
+    key_labels, key_sizes = _labels(list(chain.from_iterable(k[1] for k in keys)))
+    response_labels, response_sizes = _labels(
+        list(chain.from_iterable(r[1] for r in responses)))
+    labels = iter(response_labels)
+    twins = []
+    if doc_ids is None:
         for key, response in zip(keys, responses, strict=True):
             # zip stops at the end of this response's mentions, taking just their labels
             where = dict(zip(response[0], labels, strict=False))
             twins += map(where.get, key[0])
+        return key_sizes, response_sizes, key_labels, twins
+    where_of: dict[str, dict[Mention, int]] = {}
+    for response, doc_id in zip(responses, doc_ids, strict=True):
+        where_of.setdefault(doc_id, {}).update(zip(response[0], labels, strict=False))
+    for key, doc_id in zip(keys, doc_ids, strict=True):
+        twins += map(where_of[doc_id].get, key[0])
     return key_sizes, response_sizes, key_labels, twins
 
 
@@ -562,11 +605,11 @@ def _row_keys(prefix: str, kind: str) -> tuple[tuple[str, str, str], ...]:
 
 
 def _add_rows(counts: Counts, prefix: str, kind: str, keys: Sequence[Chunk],
-              responses: Sequence[Chunk]) -> None:
+              responses: Sequence[Chunk], doc_ids: Sequence[str] | None = None) -> None:
     ignored = float(sum(r[2] for r in responses))
     duplicates = float(sum(r[3] for r in responses))
     table = counts.table
-    rows = _metrics_both(*_table(keys, responses))
+    rows = _metrics_both(*_table(keys, responses, doc_ids))
     for key, (p_num, p_den, r_num, r_den) in zip(_row_keys(prefix, kind), rows, strict=True):
         table[key] = {"p_num": p_num, "p_den": p_den, "r_num": r_num, "r_den": r_den,
                       "ignored": ignored, "duplicates": duplicates}
@@ -590,23 +633,22 @@ def score_cross_document(
     clustering per side, keyed (doc_id, start, end); cluster ids are global, so one id in two
     documents is one cluster. Rows ("coreference", "cross_<kind>_<metric>[...]", "*")."""
     pairs = list(pairs)
-    # Each document's mentions make Chunks of their own, keyed (start, end), unless a doc_id
-    # comes twice: then its mentions must meet, so all are keyed (doc_id, start, end) and
-    # merged into one Chunk per side.
-    shared = len({gold.doc_id for gold, _, _ in pairs}) < len(pairs)
     sides: dict[str, tuple[list[Chunk], list[Chunk]]] = {kind: ([], []) for kind in kinds}
     for gold, pred, doc in pairs:
         bounds = _kept_bounds(doc)
-        doc_id = gold.doc_id if shared else None
         for kind, (keys, responses) in sides.items():
             layer = KINDS[kind]
-            keys.append(_chunk(gold.layer(layer), kind, None, doc_id))
-            responses.append(_chunk(pred.layer(layer), kind, bounds, doc_id))
+            keys.append(_chunk(gold.layer(layer), kind))
+            responses.append(_chunk(pred.layer(layer), kind, bounds))
+    doc_ids = [gold.doc_id for gold, _, _ in pairs]
+    # The mentions of pairs of one doc_id meet, as one document's.
+    repeated = {d for d, n in Counter(doc_ids).items() if n > 1}
     counts = Counts()
     for kind, (keys, responses) in sides.items():
-        if shared:
-            keys, responses = [_merge(keys)], [_merge(responses)]
-        _add_rows(counts, CROSS, kind, keys, responses)
+        if repeated:
+            keys = _drop_repeats(keys, doc_ids, repeated)
+            responses = _drop_repeats(responses, doc_ids, repeated)
+        _add_rows(counts, CROSS, kind, keys, responses, doc_ids if repeated else None)
     return counts
 
 
