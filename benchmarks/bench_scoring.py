@@ -1,15 +1,24 @@
 """Scoring speed on a synthetic corpus, and the entity layer against nervaluate.
 
-    python benchmarks/bench_scoring.py [--docs 10000] [--seed 7] [--skip-nervaluate]
+    python benchmarks/bench_scoring.py [--docs 10000] [--seed 7] [--workers 2]
+                                       [--bootstrap 1000] [--skip-evaluate] [--skip-nervaluate]
 
 Generates documents of synthetic text (about 2,500 characters each) with gold and predicted
 entities, events, numbers and attributions: about 100 gold spans per document (50 entity
 mentions, 10 triggers with their arguments, 6 numbers, 4 attributions), so about a million
-gold spans and as many predicted ones for 10,000 documents. Scores every layer on --workers
-processes (the per-document Counts add up, so shards are summed) and prints the wall time and
-the time per layer. On the entity layer it also runs nervaluate on the same mentions in one
-process, checks that the strict and exact counts are identical, and prints the speed ratio.
-The first line times a plain Python loop, to compare machines.
+gold spans and as many predicted ones for 10,000 documents. Entity and event clusters are
+shared by the TOPIC documents of a topic (cross-document clusters), and predicted mentions
+and events carry clusters too.
+
+It prints, in one run:
+1. every layer's scorer on --workers processes (the per-document Counts add up, so shards
+   are summed): wall time and time per layer;
+2. the whole evaluation, `palmyra.evaluate(gold, predictions, corpus=..., jobs=--workers,
+   bootstrap=--bootstrap)` on the same documents given in memory: every layer, coreference
+   within and across documents, sums and bootstrap intervals, against the goal of 10 s;
+3. the entity layer in one process against nervaluate on the same mentions: identical
+   strict and exact counts, and the speed ratio.
+The first line times a plain Python loop, to compare machines (figures scale with it).
 
 The data are built so that nervaluate's greedy matching is unambiguous (each predicted
 mention overlaps at most one gold mention and the reverse), which is where the two scorers
