@@ -32,7 +32,7 @@ time from the three F1s (see `conll_modes`).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import Counter, _count_elements, defaultdict  # type: ignore[attr-defined]
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
 from functools import cache
 from itertools import chain, compress, count
@@ -272,8 +272,8 @@ def _metrics_both(ks: list[int], rs: list[int], key_labels: list[int],
         t = float(len(twins) - twins.count(None))
         both = (t, float(len(rs)), t, float(len(ks)))
         return [both, _ZERO, both, both, both, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO]
-    n: dict[tuple[int, int | None], int] = {}  # the contingency table, in key mention order
-    _count_elements(n, zip(key_labels, twins, strict=True))
+    # The contingency table, in key mention order.
+    n: dict[tuple[int, int | None], int] = Counter(zip(key_labels, twins, strict=True))
     k_common, r_common = [0.0] * len(ks), [0.0] * len(rs)
     b3_r = b3_p = b3_r_bare = b3_p_bare = 0.0
     tp = tp_bare = 0
@@ -550,8 +550,7 @@ def _labels(clusters: list[str | None]) -> tuple[list[int], list[int]]:
     """The cluster index of each of a side's mentions, given their cluster ids, and the
     cluster sizes: ids are numbered in order of first appearance, then each mention without
     an id is a cluster of its own, in order."""
-    size_of: dict[str | None, int] = {}
-    _count_elements(size_of, clusters)  # Counter's counting, without its overhead
+    size_of: dict[str | None, int] = Counter(clusters)
     alone = size_of.pop(None, 0)
     sizes = list(size_of.values())
     if not alone and len(sizes) == len(clusters):  # one mention per id: numbered in order
