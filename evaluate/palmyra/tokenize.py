@@ -198,15 +198,18 @@ def _tokenization(text: str, zones: tuple[Zone, ...], zone_types: frozenset[str]
     return Tokenization(starts, ends, texts, sentence_starts, zone_of)
 
 
-_last: list = [None, None, None]  # the last (document, zone types, tokenization) asked for
+# The last (document, zone types, tokenization) asked for: the scorers ask about one document
+# in turn. One tuple, read and replaced whole, so that threads never mix two entries.
+_last: list[tuple[Document, frozenset[str] | None, Tokenization] | None] = [None]
 
 
 def tokenization(doc: Document, zone_types: frozenset[str] | None = None) -> Tokenization:
     """The tokens and sentences of the zones of `zone_types` (None: every zone)."""
-    if _last[0] is doc and _last[1] is zone_types:  # scorers ask about one document in turn
-        return _last[2]
+    last = _last[0]
+    if last is not None and last[0] is doc and last[1] is zone_types:
+        return last[2]
     tok = _tokenization(doc.text, _zones(doc), zone_types)
-    _last[:] = doc, zone_types, tok
+    _last[0] = (doc, zone_types, tok)
     return tok
 
 

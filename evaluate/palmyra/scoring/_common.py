@@ -42,14 +42,16 @@ def in_annotated_zone(doc: Document, start: int, end: int) -> bool:
     return ok[k] and (end <= start or k == bisect_right(bounds, end - 1))
 
 
-_last_table: list = [None, None]  # the last zones asked about, and their table
+# The last zones asked about and their table, as one tuple (threads never mix two entries).
+_last_table: list[tuple[tuple[Zone, ...], tuple[list[int], list[bool]]] | None] = [None]
 
 
 def _zone_table_of(zones: tuple[Zone, ...]) -> tuple[list[int], list[bool]]:
     """_zone_table, without hashing the zones again while one document is being scored."""
-    if _last_table[0] is not zones:
-        _last_table[:] = zones, _zone_table(zones)
-    return _last_table[1]
+    last = _last_table[0]
+    if last is None or last[0] is not zones:
+        last = _last_table[0] = (zones, _zone_table(zones))
+    return last[1]
 
 
 @lru_cache(maxsize=1024)
