@@ -326,9 +326,9 @@ def run_nervaluate(data: Data) -> dict:
     return Evaluator(true, pred, tags=list(TYPES), loader="dict").evaluate()
 
 
-def whole_evaluation(data: Data, jobs: int, bootstrap: int) -> float:
+def whole_evaluation(data: Data, jobs: int, bootstrap: int) -> None:
     """Time palmyra.evaluate() on the documents: every layer, coreference within and across
-    documents included, sums and bootstrap intervals; print its stages. Returns seconds."""
+    documents included, sums and bootstrap intervals; print its stages."""
     from palmyra import evaluate
 
     gold = {d.doc_id: g for d, g, _ in data}
@@ -346,7 +346,6 @@ def whole_evaluation(data: Data, jobs: int, bootstrap: int) -> float:
     conll = result.score("coreference", "entity_conll")["f1"]
     cross = result.score("coreference", "cross_entity_conll")["f1"]
     print(f"  entity CoNLL F1 {conll:.4f} within documents, {cross:.4f} across documents")
-    return seconds
 
 
 def reference_loop() -> float:

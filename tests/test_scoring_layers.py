@@ -465,6 +465,7 @@ def test_attribution_token_sets_equal_the_whole_document_tokenization() -> None:
     corpus = load_corpus()
     checked = outside = 0
     for doc in corpus.values():
+        elements = attr._Elements(doc)
         for zone in doc.zones:
             for start, end in ((zone.start, min(zone.start + 40, zone.end)),
                                (max(zone.start, zone.end - 25), min(zone.end + 15, len(doc.text))),
@@ -473,7 +474,9 @@ def test_attribution_token_sets_equal_the_whole_document_tokenization() -> None:
                     continue
                 span = Span(start, end, doc.text[start:end])
                 expected = set(span_tokens(doc, start, end)) or {(start, end)}
-                assert attr._tokens(doc, [span]) == ("tokens", frozenset(expected))
+                element, key = elements.tokens([span])
+                assert element == ("tokens", frozenset(expected))
+                assert key == ("tokens", tuple(sorted(expected)))
                 checked += 1
                 outside += not in_annotated_zone(doc, start, end)
     assert checked > 80 and outside > 10  # both paths were taken

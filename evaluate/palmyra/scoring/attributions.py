@@ -74,13 +74,6 @@ def _covered(doc: Document, starts: list[int], ends: list[int], spans: Sequence[
     return out
 
 
-def _tokens(doc: Document, spans: Sequence[Span]) -> Element:
-    # The tokens of the article text, cached per document and shared with the BIO view;
-    # zones are tokenized one by one, so inside one zone they are the whole document's.
-    tok = tokenization(doc, annotated_zone_types(doc))
-    return ("tokens", frozenset(_covered(doc, tok.starts, tok.ends, spans)))
-
-
 class _Elements:
     """The elements of one document with their sort keys, built once per list of span
     offsets: gold and predicted attributions share most spans, and a shared element is then
@@ -201,12 +194,7 @@ def _leftover(n_gold: int, n_pred: int, done: Pairs) -> Pairs:
 
 
 def _best(weights: dict[tuple[int, int], tuple[int, ...]]) -> Pairs:
-    """match_graph over the candidate edges (keys in (gold, predicted) order), each weight
-    computed once."""
-    if not weights:
-        return []
-    if len({g for g, _ in weights}) == len(weights) == len({p for _, p in weights}):
-        return list(weights)  # one-to-one already (match_graph's answer too)
+    """match_graph over the candidate edges, each weight computed once beforehand."""
     return match_graph(weights, lambda g, p: weights[g, p])
 
 

@@ -31,16 +31,16 @@ time from the three F1s (see `conll_modes`).
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Hashable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from functools import cache
 from itertools import chain, compress, count
 from typing import TYPE_CHECKING, Any
 
 from palmyra.annotations import Event
+from palmyra.scoring._common import kept_predictions
 from palmyra.spans import max_weight_total
-from palmyra.stats import Counts, Tally
+from palmyra.stats import CORE, Counts, Tally
 
 if TYPE_CHECKING:
     from palmyra.annotations import AnnotationDocument
@@ -60,51 +60,6 @@ Numbers = tuple[float, float, float, float]  # p_num, p_den, r_num, r_den
 
 
 # --- the metrics on two partitions ---------------------------------------------------------
-
-class _Overlap:
-    """The contingency table of two partitions: n[i, j] = |key_i & response_j|, with the
-    cluster sizes. A size of 0 marks a cluster removed (see without_singletons)."""
-
-    def __init__(self, key_sizes: list[int], response_sizes: list[int],
-                 n: dict[tuple[int, int], int]) -> None:
-        self.key_sizes = key_sizes
-        self.response_sizes = response_sizes
-        self.n = n
-
-    @classmethod
-    def of(cls, key: Partition, response: Partition) -> _Overlap:
-        where = {m: j for j, r in enumerate(response) for m in r}
-        n: dict[tuple[int, int], int] = defaultdict(int)
-        for i, k in enumerate(key):
-            for m in k:
-                j = where.get(m)
-                if j is not None:
-                    n[i, j] += 1
-        return cls([len(k) for k in key], [len(r) for r in response], n)
-
-    def without_singletons(self) -> _Overlap:
-        """The table once clusters of one mention are removed from both sides."""
-        ks = [s if s > 1 else 0 for s in self.key_sizes]
-        rs = [s if s > 1 else 0 for s in self.response_sizes]
-        return _Overlap(ks, rs, {(i, j): c for (i, j), c in self.n.items() if ks[i] and rs[j]})
-
-
-def _tally(p_num: float, p_den: float, r_num: float, r_den: float) -> Tally:
-    return {"p_num": float(p_num), "p_den": float(p_den), "r_num": float(r_num),
-            "r_den": float(r_den)}
-
-
-def _lea_num(sizes: list[int], common: list[float]) -> float:
-    """LEA numerator of one side: sum of |c| * resolution(c); common[c] holds the links of
-    c found on the other side (for a singleton: 1 when it is a singleton there too)."""
-    num = 0.0
-    for s, links in zip(sizes, common, strict=True):
-        if s == 1:
-            num += links
-        elif s > 1:
-            num += s * links / (s * (s - 1) / 2)
-    return num
-
 
 def _component(phi: dict[Cell, float]) -> float:
     """max_weight_total of a table that is one connected component of more than one row:
@@ -203,43 +158,11 @@ def _ceaf(phi: dict[Cell, float], n_rows: int, n_cols: int) -> float:
     return total
 
 
-def metrics(o: _Overlap) -> dict[str, Tally]:
-    """Every metric of METRICS from one contingency table, in one pass over its cells.
-
-    MUC: |c| - |p(c)| = (mentions of c the other side has) - (clusters it spreads over),
-    since p(c) has one part per overlapping cluster plus one per twinless mention; summed
-    over a side's clusters that is (shared mentions) - (cells of the table)."""
-    ks, rs = o.key_sizes, o.response_sizes
-    k_parts, r_parts = [0] * len(ks), [0] * len(rs)
-    k_common, r_common = [0.0] * len(ks), [0.0] * len(rs)
-    b3_r = b3_p = 0.0
-    phi: dict[tuple[int, int], float] = {}
-    for (i, j), c in o.n.items():
-        ki, rj = ks[i], rs[j]
-        k_parts[i] += 1
-        r_parts[j] += 1
-        b3_r += c * c / ki
-        b3_p += c * c / rj
-        links = c * (c - 1) / 2
-        k_common[i] = float(rj == 1) if ki == 1 else k_common[i] + links
-        r_common[j] = float(ki == 1) if rj == 1 else r_common[j] + links
-        phi[i, j] = 2 * c / (ki + rj)
-    tp = sum(o.n.values())
-    n_key, n_response = sum(ks), sum(rs)
-    ceaf = _ceaf(phi, len(ks), len(rs))  # one-to-one per component; see palmyra.spans
-    return {
-        "mentions": _tally(tp, n_response, tp, n_key),
-        "muc": _tally(tp - sum(r_parts), sum(s - 1 for s in rs if s),
-                      tp - sum(k_parts), sum(s - 1 for s in ks if s)),
-        "b3": _tally(b3_p, n_response, b3_r, n_key),
-        "ceafe": _tally(ceaf, sum(1 for s in rs if s), ceaf, sum(1 for s in ks if s)),
-        "lea": _tally(_lea_num(rs, r_common), n_response, _lea_num(ks, k_common), n_key),
-    }
-
-
 def _lea_nums(sizes: list[int], common: list[float]) -> tuple[float, float]:
-    """_lea_num of one side with and without its singletons (sizes all positive). A
-    cluster without common links adds 0.0, which changes no sum: only the others are read."""
+    """The LEA numerator of one side, sum of |c| * resolution(c), with and without its
+    singletons (sizes all positive); common[c] holds the links of c found on the other side
+    (a singleton: 1 when it is a singleton there too). A cluster without common links adds
+    0.0, which changes no sum: only the others are read."""
     num = bare = 0.0
     for s, links in compress(zip(sizes, common, strict=True), common):
         if s == 1:
@@ -256,20 +179,23 @@ _ZERO = (0.0, 0.0, 0.0, 0.0)
 
 def _metrics_both(ks: list[int], rs: list[int], key_labels: list[int],
                   twins: list[int | None]) -> list[Numbers]:
-    """The numbers of every metric of METRICS with, then without singletons, for clusters of
-    positive size given as _table gives them: those of `metrics(o)` and then of
-    `metrics(o.without_singletons())`, each float summed over the same terms in the same
-    order as there.
+    """The numbers (p_num, p_den, r_num, r_den) of every metric of METRICS with, then
+    without singletons (clusters of one mention removed from both sides first), in one pass
+    over the contingency table. ks / rs: the key and response cluster sizes, all positive;
+    key_labels: the cluster of each key mention; twins: the response cluster of the same
+    mention (None: the response lacks it). MUC: |c| - |p(c)| summed over a side's clusters
+    is (shared mentions) - (cells of the table).
 
     A cell holds at most as many mentions as its smaller cluster, so one of a singleton
     holds one mention and has no LEA links: the links of a larger cluster are the same with
     or without the singletons of the other side."""
     k_single, r_single = ks.count(1), rs.count(1)
-    if k_single == len(ks) and r_single == len(rs):
+    matched = [j for j in twins if j is not None]
+    if k_single == len(ks) and r_single == len(rs) and len(set(matched)) == len(matched):
         # Singletons only (events, mostly): each key mention with a twin is a cell of one
         # mention that weighs 1 in B3, CEAF-e and LEA, so each sum counts those mentions;
         # MUC has no links, and nothing is left without singletons.
-        t = float(len(twins) - twins.count(None))
+        t = float(len(matched))
         both = (t, float(len(rs)), t, float(len(ks)))
         return [both, _ZERO, both, both, both, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO]
     # The contingency table, in key mention order.
@@ -299,8 +225,11 @@ def _metrics_both(ks: list[int], rs: list[int], key_labels: list[int],
             b3_p_bare += p_term
             tp_bare += c
             phi_bare[cell] = w  # type: ignore[index]
-        elif ki == 1 and rj == 1:
-            k_common[i] = r_common[j] = 1.0
+        else:  # a singleton is resolved when the cell's other cluster is one too
+            if ki == 1:
+                k_common[i] = float(rj == 1)
+            if rj == 1:
+                r_common[j] = float(ki == 1)
     lea_k, lea_k_bare = _lea_nums(ks, k_common)
     lea_r, lea_r_bare = _lea_nums(rs, r_common)
     n_key, n_response = float(sum(ks)), float(sum(rs))
@@ -328,8 +257,15 @@ def score_partitions(key: Partition, response: Partition, singletons: bool = Tru
                      ) -> dict[str, Tally]:
     """Every metric of METRICS for one pair of partitions (collections of mention ids);
     singletons=False removes the clusters of one mention from both sides first."""
-    o = _Overlap.of(key, response)
-    return metrics(o if singletons else o.without_singletons())
+    key = [k for k in key if len(k)]  # an empty cluster counts in no metric
+    response = [r for r in response if len(r)]
+    where = {m: j for j, r in enumerate(response) for m in r}
+    key_labels = [i for i, k in enumerate(key) for _ in k]
+    twins = [where.get(m) for k in key for m in k]
+    rows = _metrics_both([len(k) for k in key], [len(r) for r in response], key_labels, twins)
+    chosen = rows[:len(METRICS)] if singletons else rows[len(METRICS):]
+    return {metric: dict(zip(CORE, map(float, numbers), strict=True))
+            for metric, numbers in zip(METRICS, chosen, strict=True)}
 
 
 def muc(key: Partition, response: Partition) -> Tally:
@@ -355,73 +291,18 @@ def mention_identification(key: Partition, response: Partition) -> Tally:
 
 # --- from annotation documents to clusterings ---------------------------------------------
 
-@cache
-def _annotated_zones() -> frozenset[str]:
-    from palmyra.ontology import load_ontology
-
-    return load_ontology().annotated_zones
-
-
-def _zone_filter(doc: Document | None) -> Callable[[int], bool] | None:
-    """A test "does a prediction starting at this offset lie in annotated text?", or None
-    when everything is kept (no document, or a document without zones)."""
-    if doc is None or not doc.zones:
-        return None
-    annotated = _annotated_zones()
-    starts = [z.start for z in doc.zones]
-    zones = doc.zones
-
-    def keep(offset: int) -> bool:
-        i = bisect_right(starts, offset) - 1
-        return i >= 0 and offset < zones[i].end and zones[i].type in annotated
-
-    return keep
-
-
-def _kept_bounds(doc: Document | None) -> list[int] | None:
-    """The offsets _zone_filter(doc) keeps, as increasing bounds [a0, b0, a1, b1, ...] of the
-    kept ranges [a, b) (None: everything kept), so that a comparison or a bisection tests a
-    prediction."""
-    if doc is None or not doc.zones:
-        return None
-    zones = doc.zones
-    annotated = _annotated_zones()
-    bounds: list[int] = []
-    last = len(zones) - 1
-    for k, z in enumerate(zones):
-        start, end = z.start, z.end
-        if k < last:  # zone k takes the offsets from its start to the next one's
-            following = zones[k + 1].start
-            if following < start:
-                return _bounds_of(doc)
-            end = min(end, following)
-        if start < end and z.type in annotated:
-            if bounds and bounds[-1] == start:
-                bounds[-1] = end
-            else:
-                bounds += (start, end)
-    return bounds
-
-
-def _bounds_of(doc: Document) -> list[int]:
-    """_kept_bounds of a document whose zones are not in order. The test of _zone_filter
-    only changes its answer at a zone's start or end (bisection is monotone in the offset
-    even over unsorted starts), so it is read there alone."""
-    keep = _zone_filter(doc)
-    bounds: list[int] = []
-    for offset in sorted({z.start for z in doc.zones} | {z.end for z in doc.zones}):
-        if keep(offset) != len(bounds) % 2:  # type: ignore[misc]
-            bounds.append(offset)
-    return bounds
+def _joined(old: str | None, new: str | None) -> str | None:
+    """The cluster of a span listed twice: the id that sorts first (an order-independent
+    choice), an id before none."""
+    return new if old is None or (new is not None and new < old) else old
 
 
 class Side:
     """One side's mentions of one kind: mention -> cluster id (None: unclustered), with the
-    counts of dropped items."""
+    count of repeated mentions."""
 
     def __init__(self) -> None:
         self.cluster_of: dict[Mention, str | None] = {}
-        self.ignored = 0
         self.duplicates = 0
 
     def add(self, mention: Mention, cluster: str | None) -> None:
@@ -430,38 +311,14 @@ class Side:
             known[mention] = cluster
             return
         self.duplicates += 1
-        old = known[mention]
-        if old is None or (cluster is not None and cluster < old):
-            known[mention] = cluster
+        known[mention] = _joined(known[mention], cluster)
 
-    def collect(self, items: Iterable[Any], doc: Document | None = None,
-                doc_id: str | None = None) -> Side:
-        """Add entity mentions or events (by trigger). With `doc`, items that start outside
-        the annotated zones are dropped and counted in `ignored`. With `doc_id`, mentions
-        are keyed (doc_id, start, end) for cross-document scoring."""
-        keep = _zone_filter(doc)
-        known = self.cluster_of
+    def collect(self, items: Iterable[Any]) -> Side:
+        """Add entity mentions or events (by trigger), keyed (start, end)."""
         for item in items:
             span = item.trigger if isinstance(item, Event) else item.span
-            if keep is not None and not keep(span.start):
-                self.ignored += 1
-                continue
-            mention = (span.start, span.end) if doc_id is None else (doc_id, span.start,
-                                                                     span.end)
-            if mention in known:
-                self.add(mention, item.cluster)
-            else:
-                known[mention] = item.cluster
+            self.add((span.start, span.end), item.cluster)
         return self
-
-    def extra(self) -> dict[str, float]:
-        return {"ignored": float(self.ignored), "duplicates": float(self.duplicates)}
-
-    def labels(self) -> tuple[dict[Mention, int], list[int]]:
-        """Each mention's cluster index and the cluster sizes; a mention without a cluster
-        id is a cluster of its own."""
-        label, sizes = _labels(list(self.cluster_of.values()))
-        return dict(zip(self.cluster_of, label, strict=True)), sizes
 
 
 # The scorers below do what Side does on plain lists: a side of one document is
@@ -469,24 +326,16 @@ class Side:
 Chunk = tuple[list[Mention], list[str | None], int, int]
 
 
-def _in_zones(items: Sequence[Any], kind: str, bounds: list[int]) -> list[Any]:
-    """The items of a kind that start in the ranges `bounds` (see _kept_bounds)."""
-    if len(bounds) == 2:  # one annotated range: most documents
-        lo, hi = bounds
-        if kind == "event":
-            return [x for x in items if lo <= x.trigger.start < hi]
-        return [x for x in items if lo <= x.span.start < hi]
-    if kind == "event":
-        return [x for x in items if bisect_right(bounds, x.trigger.start) % 2]
-    return [x for x in items if bisect_right(bounds, x.span.start) % 2]
+_START = {"entity": lambda x: x.span.start, "event": lambda x: x.trigger.start}
 
 
-def _chunk(items: Sequence[Any], kind: str, bounds: list[int] | None = None) -> Chunk:
-    """Side().collect(items, doc) for the items of one kind, `bounds` from
-    _kept_bounds(doc), as a Chunk."""
+def _chunk(items: Sequence[Any], kind: str, doc: Document | None = None) -> Chunk:
+    """A side's mentions of one kind in one document, as a Chunk. With `doc` (predictions),
+    those that start outside the annotated zones are dropped and counted, as in the other
+    layers (palmyra.scoring._common.kept_predictions)."""
     ignored = 0
-    if bounds is not None:
-        kept = _in_zones(items, kind, bounds)
+    if doc is not None:
+        kept = kept_predictions(doc, list(items), start=_START[kind])
         ignored = len(items) - len(kept)
         items = kept
     if kind == "event":
@@ -540,9 +389,7 @@ def _without(chunk: Chunk, earlier: list[Chunk]) -> Chunk:
             continue
         duplicates += 1
         others, k = where[mention]
-        old = others[k]
-        if old is None or (cluster is not None and cluster < old):
-            others[k] = cluster
+        others[k] = _joined(others[k], cluster)
     return kept, kept_clusters, ignored, duplicates
 
 
@@ -618,10 +465,9 @@ def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> 
     """Within-document coreference of entity and event clusters, as additive Counts keyed
     ("coreference", "<kind>_<metric>[_nosingletons]", "*")."""
     counts = Counts()
-    bounds = _kept_bounds(doc)
     for kind, layer in KINDS.items():
         _add_rows(counts, "", kind, [_chunk(gold.layer(layer), kind)],
-                  [_chunk(pred.layer(layer), kind, bounds)])
+                  [_chunk(pred.layer(layer), kind, doc)])
     return counts
 
 
@@ -634,11 +480,10 @@ def score_cross_document(
     pairs = list(pairs)
     sides: dict[str, tuple[list[Chunk], list[Chunk]]] = {kind: ([], []) for kind in kinds}
     for gold, pred, doc in pairs:
-        bounds = _kept_bounds(doc)
         for kind, (keys, responses) in sides.items():
             layer = KINDS[kind]
             keys.append(_chunk(gold.layer(layer), kind))
-            responses.append(_chunk(pred.layer(layer), kind, bounds))
+            responses.append(_chunk(pred.layer(layer), kind, doc))
     doc_ids = [gold.doc_id for gold, _, _ in pairs]
     # The mentions of pairs of one doc_id meet, as one document's.
     repeated = {d for d, n in Counter(doc_ids).items() if n > 1}
