@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from palmyra.corpus import Document, Zone, load_corpus
+from palmyra.io import read_gold
 from palmyra.spans import (
     align,
     align_spans,
@@ -25,6 +26,8 @@ from palmyra.tokenize import (
     _SCAN,
     _TOKEN,
     TOKENIZER,
+    annotated_zone_types,
+    mention_bounds,
     mention_ranges,
     sentences,
     span_tokens,
@@ -250,3 +253,67 @@ def test_to_iob2_equal_length_overlaps_keep_the_earlier() -> None:
     conversion = to_iob2(tok, [(2, 5, "Y"), (0, 3, "X")])  # "b c" and "a b"
     assert conversion.tags == [["B-X", "I-X", "O", "O"]]
     assert conversion.adjustments == [((2, 5, "Y"), "nested")]
+
+
+def _bounds_from_tokens(doc: Document, mentions: list[tuple[int, int, str]]
+                        ) -> tuple[list[tuple[int, int, str]], list]:
+    """mention_ranges on the whole tokenization, with the ranges as character offsets."""
+    tok = tokenization(doc, annotated_zone_types(doc))
+    kept, adjustments = mention_ranges(tok, mentions)
+    return [(tok.starts[i], tok.ends[last], label) for i, last, label in kept], adjustments
+
+
+@st.composite
+def _documents_with_mentions(draw: st.DrawFn) -> tuple[Document, list[tuple[int, int, str]]]:
+    """Short texts of words, marks, quotes and line breaks, with zones, and mentions whose
+    ends are mostly at whitespace (where no tokenization is needed) and sometimes anywhere."""
+    words = st.sampled_from(["a", "Bb", "9", "4,000", "U.S.", "Mr", "al-Ma'ani", "it\u2019s",
+                             "\u00e9t\u00e9"])
+    marks = st.sampled_from([".", ",", ";", "!", "?", "'", "\"", "(", ")", "-", "\n",
+                             *[""] * 12])
+    spaces = st.sampled_from([" ", " ", " ", "  ", "\n", ""])
+    text = "".join(draw(st.lists(st.tuples(words, marks, spaces).map("".join),
+                                 min_size=1, max_size=8)))
+    cuts = sorted(draw(st.sets(st.integers(1, len(text)), max_size=3)) | {0, len(text)})
+    types = draw(st.lists(st.sampled_from(["body", "headline", "boilerplate"]),
+                          min_size=len(cuts) - 1, max_size=len(cuts) - 1))
+    zones = [] if draw(st.booleans()) else [
+        (kind, a, b) for kind, a, b in zip(types, cuts, cuts[1:], strict=False) if a < b]
+    starts = [i for i in range(len(text))
+              if not text[i].isspace() and (i == 0 or text[i - 1].isspace())] or [0]
+    ends = [j for j in range(1, len(text) + 1) if not text[j - 1].isspace()
+            and (j == len(text) or text[j].isspace() or text[j] in ",.;:!?")]
+    mentions = []
+    for _ in range(draw(st.integers(0, 3))):
+        if draw(st.integers(0, 3)):
+            start = draw(st.sampled_from(starts))
+            later = [j for j in ends if j > start]
+            end = draw(st.sampled_from(later[:3])) if later else len(text)
+        else:
+            start = draw(st.integers(0, len(text) - 1))
+            end = draw(st.integers(start + 1, len(text)))
+        mentions.append((start, end, draw(st.sampled_from(["PER", "ORG"]))))
+    return _doc(text, zones), mentions
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_documents_with_mentions())
+def test_mention_bounds_equal_the_ranges_of_the_whole_tokenization(
+        case: tuple[Document, list[tuple[int, int, str]]]) -> None:
+    doc, mentions = case
+    assert mention_bounds(doc, mentions) == _bounds_from_tokens(doc, mentions)
+
+
+def test_mention_bounds_on_the_gold() -> None:
+    gold = read_gold(None).docs
+    corpus = load_corpus()
+    rng = random.Random(5)
+    for doc_id, gold_doc in gold.items():
+        doc = corpus[doc_id]
+        mentions = [(e.span.start, e.span.end, e.type) for e in gold_doc.entities or []]
+        assert mention_bounds(doc, mentions) == _bounds_from_tokens(doc, mentions)
+        for mention in mentions:  # one at a time: most take the path without tokens
+            assert mention_bounds(doc, [mention]) == _bounds_from_tokens(doc, [mention])
+        shifted = [(s + rng.randint(-2, 2), e + rng.randint(-2, 2), t) for s, e, t in mentions]
+        shifted = [(s, e, t) for s, e, t in shifted if 0 <= s < e <= len(doc.text)]
+        assert mention_bounds(doc, shifted) == _bounds_from_tokens(doc, shifted)

@@ -342,6 +342,77 @@ def mention_ranges(tok: Tokenization, spans: Iterable[Mention]
     return kept, adjustments
 
 
+def mention_bounds(doc: Document, spans: Iterable[Mention]
+                   ) -> tuple[list[tuple[int, int, str]], list[tuple[Mention, str]]]:
+    """mention_ranges over the tokens of the annotated zones, each range given by character
+    offsets (its first token's start, its last token's end) instead of token indices. The
+    two correspond one to one, so sets of ranges compare alike either way.
+
+    Most mentions need no tokenization: see _aligned_ranges. A document with any other
+    mention, or with mentions that overlap (nesting is decided by length in tokens), is
+    tokenized.
+    """
+    mentions = sorted(spans)
+    aligned = _aligned_ranges(doc, mentions)
+    if aligned is not None:
+        return aligned, []
+    tok = tokenization(doc, annotated_zone_types(doc))
+    kept, adjustments = mention_ranges(tok, mentions)
+    starts, ends = tok.starts, tok.ends
+    return [(starts[i], ends[last], label) for i, last, label in kept], adjustments
+
+
+_BREAK = re.compile(r"[\n.!?]")  # a line break or a mark that may end a sentence
+_MARKS = frozenset(",.;:!?")  # before whitespace, always a token of its own (but "U.S.")
+
+
+def _aligned_ranges(doc: Document, mentions: list[Mention]) -> list[Mention] | None:
+    """The mentions themselves (sorted, none overlapping) when each one is its own token
+    range in one sentence; else None.
+
+    Tokens never hold whitespace, so a span that starts after whitespace or at its zone's
+    start, and ends before whitespace, at its zone's end or before a mark of _MARKS followed
+    by whitespace (not the period of an initialism), covers whole tokens. It stays in one
+    sentence when it lies in one annotated zone, holds no line break or sentence-ending mark,
+    and does not start with a closing quote or bracket (which may follow a sentence end).
+    """
+    bounds = _annotated_bounds(_zones(doc), annotated_zone_types(doc))
+    if bounds is None:
+        return None
+    zone_starts, zone_ends = bounds
+    text, previous_end = doc.text, -1
+    for start, end, _ in mentions:
+        k = bisect_right(zone_starts, start) - 1
+        if k < 0:
+            return None  # before the first annotated zone
+        limit = min(zone_ends[k], len(text))
+        if not previous_end <= start < end <= limit:
+            return None  # outside the annotated zones, across zones, empty or overlapping
+        first, last = text[start], text[end - 1]
+        if (first.isspace() or last.isspace() or first in _CLOSERS
+                or (start != zone_starts[k] and not text[start - 1].isspace())):
+            return None
+        if end != limit and not text[end].isspace() and (
+                text[end] not in _MARKS or text[end - 2:end - 1] == "."
+                or (end + 1 != limit and not text[end + 1].isspace())):
+            return None
+        if _BREAK.search(text, start, end):
+            return None
+        previous_end = end
+    return mentions
+
+
+@lru_cache(maxsize=1024)
+def _annotated_bounds(zones: tuple[Zone, ...], zone_types: frozenset[str] | None
+                      ) -> tuple[list[int], list[int]] | None:
+    """Starts and ends (within the text) of the zones that are tokenized, when they come in
+    text order without overlapping (as in every valid document); else None."""
+    kept = [z for z in zones if zone_types is None or z.type in zone_types]
+    if any(a.end > b.start for a, b in pairwise(kept)):
+        return None
+    return [z.start for z in kept], [z.end for z in kept]
+
+
 @dataclass
 class Conversion:
     """IOB2 tags per sentence, and what the conversion had to change.
@@ -381,5 +452,5 @@ def to_iob2(tok: Tokenization, spans: Iterable[Mention]) -> Conversion:
 
 __all__ = ["ADJUSTMENTS", "TOKEN", "TOKENIZER", "Conversion", "Sentence", "Token", "TokenIndex",
            "Tokenization", "all_sentences", "annotated_zone_types", "document_tokens",
-           "mention_ranges", "sentences", "span_tokens", "split_sentences", "to_iob2",
-           "tokenization", "tokenize", "tokens_document"]
+           "mention_bounds", "mention_ranges", "sentences", "span_tokens", "split_sentences",
+           "to_iob2", "tokenization", "tokenize", "tokens_document"]

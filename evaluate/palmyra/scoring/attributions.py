@@ -25,16 +25,15 @@ the annotated zones.
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Sequence
 from typing import NamedTuple
 
 from palmyra.annotations import AnnotationDocument, Attribution, Span
 from palmyra.corpus import Document
-from palmyra.scoring._common import Table, in_annotated_zone, kept_predictions
+from palmyra.scoring._common import Table, kept_predictions
 from palmyra.spans import match_graph, match_keys
 from palmyra.stats import Counts
-from palmyra.tokenize import annotated_zone_types, span_tokens, tokenization
+from palmyra.tokenize import span_tokens
 
 LAYER = "attributions"
 ELEMENTS = ("source", "cue", "content")
@@ -59,18 +58,14 @@ class _Attr(NamedTuple):
     has_parent: bool    # the attribution names a parent (resolvable or not)
 
 
-def _covered(doc: Document, starts: list[int], ends: list[int], spans: Sequence[Span]
-             ) -> list[tuple[int, int]]:
+def _covered(doc: Document, spans: Sequence[Span]) -> list[tuple[int, int]]:
     """The (start, end) of the tokens the spans touch, perhaps repeated (a span touching
-    none stands for itself); `starts` and `ends` are the article text's tokens."""
+    none stands for itself). Attributions cover a small part of a document: the text around
+    each span is tokenized, not the whole document (palmyra.tokenize.span_tokens finds the
+    same tokens)."""
     out: list[tuple[int, int]] = []
     for s in spans:
-        if in_annotated_zone(doc, s.start, s.end):
-            i, j = bisect_right(ends, s.start), bisect_left(starts, s.end)  # tokens it touches
-            found = [*zip(starts[i:j], ends[i:j], strict=True)]
-        else:  # page furniture, or across zones: tokenize around the span
-            found = span_tokens(doc, s.start, s.end)
-        out += found or [(s.start, s.end)]
+        out += span_tokens(doc, s.start, s.end) or [(s.start, s.end)]
     return out
 
 
@@ -80,8 +75,7 @@ class _Elements:
     one object (equality stops at its identity)."""
 
     def __init__(self, doc: Document):
-        tok = tokenization(doc, annotated_zone_types(doc))
-        self.doc, self.starts, self.ends = doc, tok.starts, tok.ends
+        self.doc = doc
         self.built: dict[Hashable, tuple[Element, tuple]] = {}
 
     def tokens(self, spans: Sequence[Span]) -> tuple[Element, tuple]:
@@ -89,7 +83,7 @@ class _Elements:
                          else tuple((s.start, s.end) for s in spans))
         hit = self.built.get(key)
         if hit is None:
-            found = _covered(self.doc, self.starts, self.ends, spans)
+            found = _covered(self.doc, spans)
             tokens = frozenset(found)
             if len(tokens) < len(found):  # a token twice
                 found = list(tokens)

@@ -7,8 +7,11 @@ sentence, each written as B- followed by I- tags. seqeval reads such tags back a
 those ranges, in its default (conlleval-compatible) mode and in its strict IOB2 mode alike,
 and counts per type as seqeval does (sets of chunks, tp = |gold & pred|). So a document's
 counts are taken from the ranges directly, with no tags in between (tests check the sums
-against seqeval itself on generated corpora). Raw tag sequences, which may be malformed, go
-through seqeval (`score_tags`): there strict mode drops chunks that do not begin with B-.
+against seqeval itself on generated corpora); the ranges come from
+palmyra.tokenize.mention_bounds, as character offsets, which tokenizes a document only when
+some mention is not already whole tokens of one sentence. Raw tag sequences, which may be
+malformed, go through seqeval (`score_tags`): there strict mode drops chunks that do not
+begin with B-.
 
 A corpus score is the sum of the per-document counts and equals seqeval run on the
 concatenated sentences of all documents, since seqeval's chunks never cross a sentence.
@@ -29,8 +32,7 @@ from palmyra.corpus import Document
 from palmyra.scoring._common import TOTAL, kept_predictions
 from palmyra.scoring.entities import mentions
 from palmyra.stats import Counts
-from palmyra.tokenize import ADJUSTMENTS, annotated_zone_types, mention_ranges
-from palmyra.tokenize import tokenization as tokenization_of
+from palmyra.tokenize import ADJUSTMENTS, mention_bounds
 
 LAYER = "bio"
 MODES = ("seqeval_default", "seqeval_strict")
@@ -40,11 +42,10 @@ RunCounts = tuple[tuple[str, str, int, int, int], ...]  # (mode, type, gold, pre
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
-    tok = tokenization_of(doc, annotated_zone_types(doc))
     predicted = mentions(pred)
     kept = kept_predictions(doc, predicted)
-    g_ranges, g_adjusted = mention_ranges(tok, mentions(gold))
-    p_ranges, p_adjusted = mention_ranges(tok, kept)
+    g_ranges, g_adjusted = mention_bounds(doc, mentions(gold))
+    p_ranges, p_adjusted = mention_bounds(doc, kept)
     extras = {"ignored": float(len(predicted) - len(kept))}
     for side, adjusted in (("gold", g_adjusted), ("pred", p_adjusted)):
         reasons = [r for _, r in adjusted]
