@@ -4,9 +4,13 @@ documents, with counts computed by hand."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from palmyra.annotations import Argument, Attribution, Event, Number, Source
+from palmyra.corpus import Document, Zone
 from palmyra.scoring import LAYER_MODES, LAYER_SCORERS, attributions, bio, entities, events, numbers
+from palmyra.scoring._common import kept_predictions, kept_sorted
 from palmyra.stats import prf
 from scoring_fixtures import Text, core, row
 
@@ -152,6 +156,20 @@ def test_predictions_outside_every_zone_are_ignored() -> None:
                        text.document)
     assert core(c, "entities", "strict") == (0, 3, 0, 0)
     assert row(c, "entities", "strict")["ignored"] == 1
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=6, unique=True),
+       st.lists(st.sampled_from(["headline", "body", "boilerplate"]), min_size=6, max_size=6),
+       st.lists(st.tuples(st.integers(-2, 40), st.integers(0, 3)), max_size=12))
+def test_kept_sorted_keeps_what_kept_predictions_keeps(cuts: list[int], types: list[str],
+                                                       items: list[tuple[int, int]]) -> None:
+    bounds = sorted(cuts)
+    zones = tuple(Zone(kind, a, b) for kind, a, b in zip(types, bounds, [*bounds[1:], 45],
+                                                         strict=False) if a < b)
+    doc = Document("d", "x" * 45, {}, zones)
+    mentions = sorted((s, s + n, "PER") for s, n in items)
+    assert kept_sorted(doc, mentions) == kept_predictions(doc, mentions)
 
 
 def test_entities_without_zones_everything_counts() -> None:

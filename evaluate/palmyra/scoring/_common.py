@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TypeVar
@@ -13,6 +13,7 @@ from palmyra.stats import CORE, Counts, Tally
 TOTAL = "*"
 
 T = TypeVar("T")
+M = TypeVar("M", bound=tuple)
 
 
 def kept_predictions(doc: Document, items: list[T], start: int | Callable[[T], int] = 0
@@ -30,6 +31,23 @@ def kept_predictions(doc: Document, items: list[T], start: int | Callable[[T], i
     if callable(start):
         return [x for x in items if ok[bisect_right(bounds, start(x))]]
     return [x for x in items if ok[bisect_right(bounds, x[start])]]  # type: ignore[index]
+
+
+def kept_sorted(doc: Document, items: list[M]) -> list[M]:
+    """kept_predictions for tuples sorted by their first field, the start offset: the kept
+    ones are runs of the list, one per annotated zone, found by bisection."""
+    if not doc.zones:
+        return items
+    bounds, ok = _zone_table_of(doc.zones)
+    out: list[M] = []
+    lo = 0
+    for k, keep in enumerate(ok):
+        # Offsets in [bounds[k - 1], bounds[k]) read ok[k]; (x,) sorts before any (x, ...).
+        hi = bisect_left(items, (bounds[k],)) if k < len(bounds) else len(items)
+        if keep:
+            out += items[lo:hi]
+        lo = hi
+    return out
 
 
 def in_annotated_zone(doc: Document, start: int, end: int) -> bool:

@@ -29,8 +29,8 @@ from functools import lru_cache
 
 from palmyra.annotations import AnnotationDocument
 from palmyra.corpus import Document
-from palmyra.scoring._common import TOTAL, kept_predictions
-from palmyra.scoring.entities import mentions
+from palmyra.scoring._common import TOTAL
+from palmyra.scoring.entities import scored_mentions
 from palmyra.stats import Counts
 from palmyra.tokenize import ADJUSTMENTS, mention_bounds
 
@@ -42,11 +42,10 @@ RunCounts = tuple[tuple[str, str, int, int, int], ...]  # (mode, type, gold, pre
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
-    predicted = mentions(pred)
-    kept = kept_predictions(doc, predicted)
-    g_ranges, g_adjusted = mention_bounds(doc, mentions(gold))
+    gold_mentions, kept, ignored = scored_mentions(gold, pred, doc)
+    g_ranges, g_adjusted = mention_bounds(doc, gold_mentions)
     p_ranges, p_adjusted = mention_bounds(doc, kept)
-    extras = {"ignored": float(len(predicted) - len(kept))}
+    extras = {"ignored": float(ignored)}
     for side, adjusted in (("gold", g_adjusted), ("pred", p_adjusted)):
         reasons = [r for _, r in adjusted]
         for reason in ADJUSTMENTS:

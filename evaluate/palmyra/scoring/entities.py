@@ -18,11 +18,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from palmyra.annotations import AnnotationDocument
 from palmyra.corpus import Document
-from palmyra.scoring._common import TOTAL, kept_predictions
+from palmyra.scoring._common import TOTAL, kept_sorted
 from palmyra.spans import match_keys, overlap, overlap_clusters, solve_clusters
 from palmyra.stats import Counts, Tally
 
@@ -31,6 +31,7 @@ MODES = ("strict", "exact", "partial", "type")
 
 Mention = tuple[int, int, str]  # (start, end, type)
 _MENTION = attrgetter("span.start", "span.end", "type")
+_TYPE = itemgetter(2)
 Pairs = Sequence[tuple]
 COR, INC, PAR = "correct", "incorrect", "partial"
 
@@ -40,10 +41,28 @@ def mentions(doc: AnnotationDocument) -> list[Mention]:
     return sorted(map(_MENTION, doc.layer(LAYER)))
 
 
-def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
+def scored_mentions(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document
+                    ) -> tuple[list[Mention], list[Mention], int]:
+    """The gold mentions, the predicted mentions kept (those in article text) and the number
+    ignored, in canonical order, as the entity and BIO layers score them (do not modify the
+    lists: the answer for the last documents asked about is kept for the next layer)."""
+    last = _last[0]
+    if last is not None and last[0] is gold and last[1] is pred and last[2] is doc:
+        return last[3]
     predicted = mentions(pred)
-    kept = kept_predictions(doc, predicted)
-    return score_mentions(mentions(gold), kept, ignored=len(predicted) - len(kept))
+    kept = kept_sorted(doc, predicted)
+    out = (mentions(gold), kept, len(predicted) - len(kept))
+    _last[0] = (gold, pred, doc, out)
+    return out
+
+
+# One tuple, read and replaced whole, so that threads never mix two entries.
+_last: list[tuple[AnnotationDocument, AnnotationDocument, Document,
+                  tuple[list[Mention], list[Mention], int]] | None] = [None]
+
+
+def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
+    return _score_sorted(*scored_mentions(gold, pred, doc))
 
 
 def _unmatched(n: int, pairs: Pairs, side: int) -> list[int]:
@@ -56,7 +75,10 @@ def _unmatched(n: int, pairs: Pairs, side: int) -> list[int]:
 def score_mentions(gold: Sequence[Mention], pred: Sequence[Mention], ignored: int = 0
                    ) -> Counts:
     """All four modes for one document's (start, end, type) mentions."""
-    gold, pred = sorted(gold), sorted(pred)
+    return _score_sorted(sorted(gold), sorted(pred), ignored)
+
+
+def _score_sorted(gold: list[Mention], pred: list[Mention], ignored: int) -> Counts:
     gold_set, pred_set = set(gold), set(pred)
     common = gold_set & pred_set
     if len(gold_set) == len(gold) and len(pred_set) == len(pred):
@@ -77,6 +99,32 @@ def score_mentions(gold: Sequence[Mention], pred: Sequence[Mention], ignored: in
 
     gspans = [(s, e) for s, e, _ in g_left]
     pspans = [(s, e) for s, e, _ in p_left]
+    # Strict and type mode pair the overlapping leftovers (type mode: same type first).
+    clusters = overlap_clusters(gspans, pspans, range(len(g_left)), range(len(p_left)))
+    if all(len(g) == 1 and len(p) == 1 for g, p in clusters) and all(
+            s < e for s, e in gspans):
+        # The usual case: every cluster is one overlapping pair, so every mode pairs the
+        # same mentions, and the pairs with identical (non-empty) spans are exactly the
+        # leftovers that exact and partial mode pair first.
+        pairs = [(g_left[g[0]], p_left[p[0]]) for g, p in clusters]
+        retyped = [(g, p) for g, p in pairs if g[0] == p[0] and g[1] == p[1]]
+        moved = [(g, p) for g, p in pairs if g[0] != p[0] or g[1] != p[1]]
+        rows.emit("strict", incorrect=pairs)
+        rows.emit("exact", correct=retyped, incorrect=moved)
+        rows.emit("partial", correct=retyped, partial=moved)
+        rows.emit("type", correct=[(g, p) for g, p in pairs if g[2] == p[2]],
+                  incorrect=[(g, p) for g, p in pairs if g[2] != p[2]])
+        return Counts(rows.table)
+    _emit_solved(rows, g_left, p_left, clusters)
+    return Counts(rows.table)
+
+
+def _emit_solved(rows: _Rows, g_left: list[Mention], p_left: list[Mention],
+                 clusters: list) -> None:
+    """The four modes' rows when some cluster of overlapping leftovers holds more than one
+    mention on a side: each mode solves its own best pairing."""
+    gspans = [(s, e) for s, e, _ in g_left]
+    pspans = [(s, e) for s, e, _ in p_left]
 
     def same_type(g: int, p: int) -> int:
         return int(g_left[g][2] == p_left[p][2])
@@ -87,35 +135,23 @@ def score_mentions(gold: Sequence[Mention], pred: Sequence[Mention], ignored: in
     def mentions_of(pairs: list[tuple[int, int]]) -> list[tuple[Mention, Mention]]:
         return [(g_left[g], p_left[p]) for g, p in pairs]
 
-    # Strict and type mode pair the overlapping leftovers (type mode: same type first).
-    clusters = overlap_clusters(gspans, pspans, range(len(g_left)), range(len(p_left)))
-    simple = all(len(g) == 1 and len(p) == 1 for g, p in clusters)
-    if simple:  # the usual case: every cluster is one overlapping pair, paired in any mode
-        strict_rest = type_rest = [(g[0], p[0]) for g, p in clusters]
-    else:
-        strict_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p)), gspans, pspans)
-        type_rest = solve_clusters(clusters, lambda g, p: (same_type(g, p), 1, ov(g, p)),
-                                   gspans, pspans)
+    strict_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p)), gspans, pspans)
+    type_rest = solve_clusters(clusters, lambda g, p: (same_type(g, p), 1, ov(g, p)),
+                               gspans, pspans)
     # Exact and partial mode: leftovers with identical spans (necessarily of different
     # types, so any pairing counts the same) are COR, then the overlapping rest.
     retyped = match_keys(gspans, pspans, tie=lambda g, p: (same_type(g, p),))
-    if simple:  # each identical-span pair was a cluster of its own: the others remain
-        done = set(retyped)
-        span_rest = [x for x in strict_rest if x not in done]
-    else:
-        if retyped:
-            clusters = overlap_clusters(gspans, pspans, _unmatched(len(g_left), retyped, 0),
-                                        _unmatched(len(p_left), retyped, 1))
-        span_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p), same_type(g, p)),
-                                   gspans, pspans)
-
+    if retyped:
+        clusters = overlap_clusters(gspans, pspans, _unmatched(len(g_left), retyped, 0),
+                                    _unmatched(len(p_left), retyped, 1))
+    span_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p), same_type(g, p)),
+                               gspans, pspans)
     rows.emit("strict", incorrect=mentions_of(strict_rest))
     rows.emit("exact", correct=mentions_of(retyped), incorrect=mentions_of(span_rest))
     rows.emit("partial", correct=mentions_of(retyped), partial=mentions_of(span_rest))
     typed_pairs = mentions_of(type_rest)
     rows.emit("type", correct=[(g, p) for g, p in typed_pairs if g[2] == p[2]],
               incorrect=[(g, p) for g, p in typed_pairs if g[2] != p[2]])
-    return Counts(rows.table)
 
 
 class _Rows:
@@ -129,9 +165,9 @@ class _Rows:
     def __init__(self, gold: Sequence[Mention], pred: Sequence[Mention],
                  identical: Sequence[Mention], ignored: int):
         self.table: dict[tuple[str, str, str], Tally] = {}
-        n_gold = Counter([m[2] for m in gold])
-        n_pred = Counter([m[2] for m in pred])
-        same = Counter([m[2] for m in identical])
+        n_gold = Counter(map(_TYPE, gold))
+        n_pred = Counter(map(_TYPE, pred))
+        same = Counter(map(_TYPE, identical))
         self.base: dict[str, Tally] = {TOTAL: _row(len(identical), len(gold), len(pred))}
         self.base[TOTAL]["ignored"] = float(ignored)
         for label in sorted(n_gold.keys() | n_pred.keys()):
@@ -156,10 +192,11 @@ class _Rows:
                 row = rows[g[2]]
                 row[kind] += 1
                 row["missed"] -= 1
-                row["r_num"] += credit
-                row = rows[p[2]]
-                row["spurious"] -= 1
-                row["p_num"] += credit
+                rival = rows[p[2]]
+                rival["spurious"] -= 1
+                if credit:  # adding 0.0 would change nothing
+                    row["r_num"] += credit
+                    rival["p_num"] += credit
         table = self.table
         for label, row in rows.items():
             table[(LAYER, mode, label)] = row
