@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +195,7 @@ Pair = tuple[AnnotationDocument, AnnotationDocument, Document]
 Rows = dict[Key, Tally]
 # Below this many documents per process, starting processes costs more than it saves.
 PARALLEL_MIN_DOCUMENTS = 200
+SHARD_DOCUMENTS = 250
 
 
 @contextmanager
@@ -209,6 +211,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+_LAYER_OF = itemgetter(0)
+
+
 def _layer_rows(pair: Pair, layer: str, scorer: Scorer, kinds: Sequence[str]) -> Rows:
     """One layer's rows of one document pair."""
     out = scorer(*pair)
@@ -216,7 +221,7 @@ def _layer_rows(pair: Pair, layer: str, scorer: Scorer, kinds: Sequence[str]) ->
     if layer == "coreference" and not set(coref.KINDS) <= set(kinds):
         return {key: t for key, t in table.items()
                 if key[0] == layer and _kind(key[1]) in kinds}
-    if all(key[0] == layer for key in table):
+    if set(map(_LAYER_OF, table)) <= {layer}:  # usually (checked in C)
         return table
     return {key: t for key, t in table.items() if key[0] == layer}
 
@@ -294,7 +299,9 @@ def _stack_in_parallel(pairs: list[Pair], layers: Sequence[str], kinds: Sequence
     from concurrent.futures.process import BrokenProcessPool
     from pickle import PicklingError
 
-    size = -(-len(pairs) // (jobs * 4))  # a few shards per process balance the load
+    # Several shards per process, of at most SHARD_DOCUMENTS: when the last shard ends, the
+    # other processes have been idle for at most that shard's time.
+    size = min(SHARD_DOCUMENTS, -(-len(pairs) // (jobs * 4)))
     bounds = [(i, min(i + size, len(pairs))) for i in range(0, len(pairs), size)]
     try:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_start_shard,

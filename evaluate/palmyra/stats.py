@@ -295,8 +295,8 @@ def _packed(rows: Sequence[Mapping[str, float]]) -> tuple[tuple[str, ...], np.nd
     import numpy as np
 
     fields = _fields(rows[:1])
-    if len(fields) == len(rows[0]) and len(set(map(len, rows))) == 1:
-        try:  # usually every row has the first row's fields (then they have no others)
+    if len(fields) == len(rows[0]) and sum(map(len, rows)) == len(rows) * len(fields):
+        try:  # usually every row has the first row's fields (then, by the sizes, no others)
             flat = chain.from_iterable(map(itemgetter(*fields), rows))
             values = np.fromiter(flat, dtype=np.float64, count=len(rows) * len(fields))
             return fields, values.reshape(len(rows), len(fields))
