@@ -323,6 +323,50 @@ def test_events_empty_and_unresolvable_mentions() -> None:
     assert core(c, "events", "argument_classification_coref") == (0, 1, 0, 5)
 
 
+def test_events_span_in_two_clusters_still_largest_matching() -> None:
+    # "Palmyra" is a mention of two clusters. The Territory "the city" (E:a) accepts
+    # "Palmyra" and "the city"; the Territory "Palmyra" (E:b) accepts "Palmyra" only. The
+    # predicted "Palmyra" comes first and could take "the city"; the largest matching pairs
+    # it with "Palmyra" and the predicted "the city" with "the city".
+    t = PAGE
+    ents = [t.entity("Palmyra", "GPE", "m1", "E:a"), t.entity("the city", "GPE", "m2", "E:a"),
+            t.entity("Palmyra", "GPE", "m3", "E:b")]
+    gold = t.annotations(entities=ents, events=[Event(
+        t.span("retook"), "Conflict.TakeControl", "ev1",
+        arguments=(Argument("Territory", "m2"), Argument("Territory", "m3")))])
+    pred = t.annotations(events=[Event(
+        t.span("retook"), "Conflict.TakeControl",
+        arguments=(Argument("Territory", span=t.span("Palmyra")),
+                   Argument("Territory", span=t.span("the city"))))])
+    c = events.score(gold, pred, t.document)
+    for mode in events.ARGUMENT_BASE:
+        assert core(c, "events", mode) == (2, 2, 2, 2)
+        assert core(c, "events", f"{mode}_coref") == (2, 2, 2, 2)
+
+
+def test_events_labels_without_a_row() -> None:
+    # A gold event without realis counts in the realis total only, under no label.
+    t = PAGE
+    gold = t.annotations(events=[Event(t.span("retook"), "Conflict.TakeControl", "ev1"),
+                                 Event(t.span("attacked"), "Conflict.Attack", "ev2", "ACTUAL")])
+    pred = t.annotations(events=[Event(t.span("retook"), "Conflict.TakeControl"),
+                                 Event(t.span("attacked"), "Conflict.Attack", realis="ACTUAL")])
+    c = events.score(gold, pred, t.document)
+    assert core(c, "events", "realis") == (2, 2, 2, 2)
+    assert core(c, "events", "realis", "ACTUAL") == (1, 1, 1, 1)
+    assert {k[2] for k in c if k[1] == "realis"} == {"*", "ACTUAL"}
+    # An event type named like the total row adds its counts to the total (as Table.tally).
+    gold = t.annotations(events=[Event(t.span("retook"), "*", "ev1")])
+    pred = t.annotations(events=[Event(t.span("retook"), "*"),
+                                 Event(t.span("attacked"), "Conflict.Attack")])
+    c = events.score(gold, pred, t.document)
+    assert core(c, "events", "trigger_classification") == (1 + 1, 2 + 1, 1 + 1, 1 + 1)
+    assert row(c, "events", "trigger_classification")["ignored"] == 0
+    assert core(c, "events", "trigger_classification", "Conflict.Attack") == (0, 1, 0, 0)
+    assert core(c, "events", "realis") == (1, 1, 1, 1)
+    assert {k[2] for k in c if k[1] == "realis"} == {"*"}
+
+
 # --- numbers ----------------------------------------------------------------------------------
 
 NUM_PAGE = Text("Skip 17\n\nAbout 50 troops and 4,000 militants fought for nine months in "
@@ -387,6 +431,30 @@ def test_numbers_tolerances_and_bounds() -> None:
     assert core(c, "numbers", "span_exact") == (0, 1, 0, 1)
     assert core(c, "numbers", "bounds") == (0, 1, 0, 1)   # high given but not in the gold
     assert core(c, "numbers", "kind") == (1, 1, 1, 1)
+
+
+
+def test_numbers_kind_named_like_the_total() -> None:
+    # Table adds the rows of a kind "*" into the total row; the scorer keeps doing so.
+    t = Text("50 troops and 4,000 militants")
+    gold = [Number(t.span("50"), "*", "n1", value=50), Number(t.span("4,000"), "count", "n2")]
+    pred = [Number(t.span("50"), "*", value=50)]
+    c = numbers.score(t.annotations(numbers=gold), t.annotations(numbers=pred), t.document)
+    assert core(c, "numbers", "span_exact") == (2, 2, 2, 3)
+    assert core(c, "numbers", "full", "count") == (0, 0, 0, 1)
+    assert row(c, "numbers", "value")["ignored"] == 0
+
+
+def test_numbers_sort_order() -> None:
+    # The shortcut for distinct spans gives _order's order, also when offsets repeat or are
+    # missing (None sorts first).
+    def num(start: int | None, end: int, kind: str = "count") -> numbers._Num:
+        return numbers._Num(start, end, kind, None, None, None, None, None, None)  # type: ignore[arg-type]
+
+    for nums in ([num(5, 9), num(0, 3), num(0, 2)],
+                 [num(5, 9, "date"), num(0, 3), num(5, 9, "count")],
+                 [num(5, 9), num(None, 3), num(0, 2)]):  # type: ignore[list-item]
+        assert numbers._sorted(nums) == sorted(nums, key=numbers._order)
 
 
 # --- attributions -----------------------------------------------------------------------------

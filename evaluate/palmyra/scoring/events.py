@@ -28,9 +28,9 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from operator import itemgetter
 
-from palmyra.annotations import AnnotationDocument, Argument, Entity
+from palmyra.annotations import AnnotationDocument, Entity, Event
 from palmyra.corpus import Document
-from palmyra.scoring._common import Table, kept_predictions
+from palmyra.scoring._common import TOTAL, Table, kept_predictions
 from palmyra.spans import Interval, match_keys, overlap, overlap_clusters, solve_clusters
 from palmyra.stats import Counts
 
@@ -43,7 +43,6 @@ ARGUMENT_MODES = ARGUMENT_BASE + tuple(f"{m}_coref" for m in ARGUMENT_BASE)
 MODES = (*TRIGGER_MODES, "realis", *ARGUMENT_MODES)
 
 _TRIGGER_KEY = itemgetter(0, 1, 2)  # an event's trigger, type and realis
-_PRED = itemgetter(1)  # an edge's predicted item
 
 NO_SPAN: Interval = (-1, -1)  # an argument whose mention id names no mention: never matches
 
@@ -53,48 +52,15 @@ NO_SPAN: Interval = (-1, -1)  # an argument whose mention id names no mention: n
 # arguments).
 _Arg = tuple[Interval, str, str, Interval, AbstractSet[Interval]]
 _Event = tuple[Interval, str, str, list[_Arg]]
+_Pairs = list[tuple[int, int]]
+# The labels of a mode: the row of each label before any pair counts, and the number of gold
+# and predicted items.
+_Labels = tuple[dict[str | None, dict[str, float]], float, float]
+# A mode's counts: (mode, labels, pairs by gold label, pairs by predicted label, pairs,
+# ignored items).
+_Mode = tuple[str, _Labels, dict[str | None, float], dict[str | None, float], float, int]
 
 _NOTHING: frozenset[Interval] = frozenset()
-
-
-class _GoldMentions:
-    """The entity mentions of a gold document by id and by cluster, and the spans that a
-    prediction may have to match an argument (computed once per cluster or position)."""
-
-    def __init__(self, entities: Sequence[Entity]):
-        self.by_id: dict[str | None, Entity] = {e.id: e for e in entities}
-        self.by_id.pop(None, None)  # an argument without a mention id names no mention
-        self.members: dict[str, set[Interval]] = {}  # cluster -> the spans of its mentions
-        for e in entities:
-            if e.cluster is not None:
-                span = (e.span.start, e.span.end)
-                spans = self.members.get(e.cluster)
-                if spans is None:
-                    self.members[e.cluster] = {span}
-                else:
-                    spans.add(span)
-        self._at_span: dict[Interval, set[Interval]] = {}  # accepted, by position
-
-    def argument(self, arg: Argument, trigger: Interval, etype: str) -> _Arg:
-        """The argument with its span, and the spans that a prediction may have to match
-        it: the spans of every mention of its entity cluster, its own included."""
-        known = self.by_id.get(arg.mention)
-        if arg.span is not None:
-            span = (arg.span.start, arg.span.end)
-        elif known is not None:
-            span = (known.span.start, known.span.end)
-        else:
-            return (trigger, etype, arg.role, NO_SPAN, _NOTHING)
-        if known is None or known.cluster is None:  # no cluster by id: those at the span
-            accepted = self._at_span.get(span)
-            if accepted is None:
-                accepted = self._at_span[span] = {span}.union(
-                    *(spans for spans in self.members.values() if span in spans))
-            return (trigger, etype, arg.role, span, accepted)
-        accepted = self.members[known.cluster]
-        if arg.span is not None and span not in accepted:  # not a span of its cluster
-            accepted = accepted | {span}
-        return (trigger, etype, arg.role, span, accepted)
 
 
 def _events(doc: AnnotationDocument, gold: bool) -> list[_Event]:
@@ -103,25 +69,76 @@ def _events(doc: AnnotationDocument, gold: bool) -> list[_Event]:
     if not items:
         return []
     entities = doc.layer("entities")
-    argument = _GoldMentions(entities).argument if gold else None
-    by_id: dict[str | None, Interval] | None = None  # a prediction's arguments: spans only
+    out = _gold_events(items, entities) if gold else _predicted_events(items, entities)
+    out.sort(key=_TRIGGER_KEY)  # ties are interchangeable: triggers look at nothing else
+    return out
+
+
+def _gold_events(items: Sequence[Event], entities: Sequence[Entity]) -> list[_Event]:
+    """Gold events, each argument with the spans that a prediction may have to match it:
+    the spans of every mention of its entity cluster, its own included (an argument whose
+    mention has no cluster: the spans of the clusters that have its span)."""
+    by_id: dict[str | None, Entity] = {e.id: e for e in entities}
+    by_id.pop(None, None)  # an argument without a mention id names no mention
+    members: dict[str, set[Interval]] = {}  # cluster -> the spans of its mentions
+    for e in entities:
+        cluster = e.cluster
+        if cluster is not None:
+            s = e.span
+            spans = members.get(cluster)
+            if spans is None:
+                members[cluster] = {(s.start, s.end)}
+            else:
+                spans.add((s.start, s.end))
+    at_span: dict[Interval, set[Interval]] = {}  # accepted without a cluster, by position
     out: list[_Event] = []
     for ev in items:
         trigger = (ev.trigger.start, ev.trigger.end)
         etype = ev.type
         args: list[_Arg] = []
         for a in ev.arguments:
-            if argument is not None:
-                args.append(argument(a, trigger, etype))
-            elif a.span is not None:
-                args.append((trigger, etype, a.role, (a.span.start, a.span.end), _NOTHING))
+            known = by_id.get(a.mention)
+            given = a.span
+            if given is not None:
+                span = (given.start, given.end)
+            elif known is not None:
+                span = (known.span.start, known.span.end)
+            else:
+                args.append((trigger, etype, a.role, NO_SPAN, _NOTHING))
+                continue
+            if known is None or known.cluster is None:  # no cluster by id: those at the span
+                accepted = at_span.get(span)
+                if accepted is None:
+                    accepted = at_span[span] = {span}.union(
+                        *(spans for spans in members.values() if span in spans))
+            else:
+                accepted = members[known.cluster]
+                if given is not None and span not in accepted:  # not a span of its cluster
+                    accepted = accepted | {span}
+            args.append((trigger, etype, a.role, span, accepted))
+        out.append((trigger, etype, ev.realis or "", args))
+    return out
+
+
+def _predicted_events(items: Sequence[Event], entities: Sequence[Entity]) -> list[_Event]:
+    """Predicted events, their arguments with spans only."""
+    by_id: dict[str | None, Interval] | None = None
+    out: list[_Event] = []
+    for ev in items:
+        trigger = (ev.trigger.start, ev.trigger.end)
+        etype = ev.type
+        args: list[_Arg] = []
+        for a in ev.arguments:
+            given = a.span
+            if given is not None:
+                span = (given.start, given.end)
             else:
                 if by_id is None:
                     by_id = {e.id: (e.span.start, e.span.end)
                              for e in entities if e.id is not None}
-                args.append((trigger, etype, a.role, by_id.get(a.mention, NO_SPAN), _NOTHING))
+                span = by_id.get(a.mention, NO_SPAN)
+            args.append((trigger, etype, a.role, span, _NOTHING))
         out.append((trigger, etype, ev.realis or "", args))
-    out.sort(key=_TRIGGER_KEY)  # ties are interchangeable: triggers look at nothing else
     return out
 
 
@@ -129,21 +146,21 @@ def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> 
     gold_events = _events(gold, gold=True)
     predicted = _events(pred, gold=False)
     pred_events = kept_predictions(doc, predicted, start=lambda e: e[0][0])
-    table = Table(LAYER)
-    _score_triggers(table, gold_events, pred_events, len(predicted) - len(pred_events))
+    modes = _score_triggers(gold_events, pred_events, len(predicted) - len(pred_events))
     # The argument counts do not depend on the order of the arguments (see _max_matching).
     gold_args = [a for ev in gold_events for a in ev[3]]
     pred_args = [a for ev in pred_events for a in ev[3]]
-    ignored_args = sum(len(ev[3]) for ev in predicted) - len(pred_args)
-    kept_args = [a for a in pred_args if a[3] == NO_SPAN] + kept_predictions(
-        doc, [a for a in pred_args if a[3] != NO_SPAN], start=lambda a: a[3][0])
-    ignored_args += len(pred_args) - len(kept_args)
-    _score_arguments(table, gold_args, kept_args, ignored_args)
-    return table.counts()
+    unresolved = [a for a in pred_args if a[3] == NO_SPAN]  # no position: never ignored
+    kept_args = unresolved + kept_predictions(
+        doc, [a for a in pred_args if a[3] != NO_SPAN] if unresolved else pred_args,
+        start=lambda a: a[3][0])
+    ignored_args = sum(len(ev[3]) for ev in predicted) - len(kept_args)
+    modes += _score_arguments(gold_args, kept_args, ignored_args)
+    return _counts(modes)
 
 
-def _score_triggers(table: Table, gold: Sequence[_Event], pred: Sequence[_Event],
-                    ignored: int) -> None:
+def _score_triggers(gold: Sequence[_Event], pred: Sequence[_Event], ignored: int
+                    ) -> list[_Mode]:
     gspans, glabels, grealis, _ = zip(*gold, strict=True) if gold else ((),) * 4
     pspans, plabels, prealis, _ = zip(*pred, strict=True) if pred else ((),) * 4
 
@@ -156,75 +173,109 @@ def _score_triggers(table: Table, gold: Sequence[_Event], pred: Sequence[_Event]
     def by_type(g: int, p: int) -> tuple[int, ...]:
         return (same_type(g, p), same_realis(g, p))
 
-    def rest(pairs: list[tuple[int, int]], weight: Callable) -> list[tuple[int, int]]:
-        """Pairs of overlapping triggers among the items `pairs` left over."""
+    def rest(pairs: _Pairs, weight: Callable, typed: bool) -> _Pairs:
+        """Pairs of overlapping triggers among the items `pairs` left over (of one event
+        type if `typed`: the weight is None otherwise)."""
         if len(pairs) == len(gold) or len(pairs) == len(pred):
             return []  # one side is used up
         used_g = {g for g, _ in pairs}
         used_p = {p for _, p in pairs}
-        clusters = overlap_clusters(gspans, pspans,
-                                    [g for g in range(len(gold)) if g not in used_g],
-                                    [p for p in range(len(pred)) if p not in used_p])
+        gold_left = [g for g in range(len(gold)) if g not in used_g]
+        pred_left = [p for p in range(len(pred)) if p not in used_p]
+        if typed and {glabels[g] for g in gold_left}.isdisjoint([plabels[p] for p in pred_left]):
+            return []  # no event type left on both sides
+        clusters = overlap_clusters(gspans, pspans, gold_left, pred_left)
         return solve_clusters(clusters, weight, gspans, pspans)
 
-    identified = match_keys(gspans, pspans, tie=by_type)
     if len(set(gspans)) == len(gspans) and len(set(pspans)) == len(pspans):
-        # No trigger twice on a side: the pairs of equal trigger and type are those of
-        # equal trigger whose types agree.
+        # No trigger twice on a side: a dictionary join, and the pairs of equal trigger and
+        # type are those of equal trigger whose types agree.
+        at = {span: p for p, span in enumerate(pspans)}
+        identified = [(g, at[span]) for g, span in enumerate(gspans) if span in at]
         classified = [(g, p) for g, p in identified if glabels[g] == plabels[p]]
     else:
+        identified = match_keys(gspans, pspans, tie=by_type)
         classified = match_keys(list(zip(gspans, glabels, strict=True)),
                                 list(zip(pspans, plabels, strict=True)),
                                 tie=lambda g, p: (same_realis(g, p),))
-    pairs = {
-        "trigger_identification": identified,
-        "trigger_classification": classified,
-        "trigger_identification_overlap": identified + rest(identified, lambda g, p: (
-            1, overlap(gspans[g], pspans[p]), *by_type(g, p))),
-        "trigger_classification_overlap": classified + rest(classified, lambda g, p: (
-            1, overlap(gspans[g], pspans[p]), same_realis(g, p)) if same_type(g, p) else None),
-    }
-    for mode, found in pairs.items():
-        table.tally(mode, glabels, plabels, found, ignored=ignored)
-    # realis: agreement on the pairs of trigger identification, by the gold realis.
-    pair_labels = [grealis[g] or None for g, _ in identified]
-    agreeing = [(k, k) for k, (g, p) in enumerate(identified) if grealis[g] == prealis[p]]
-    table.tally("realis", pair_labels, pair_labels, agreeing, ignored=ignored)
-
-
-def _score_arguments(table: Table, gold: Sequence[_Arg], pred: Sequence[_Arg],
-                     ignored: int) -> None:
-    _, g_type, g_role, _, g_accepted = zip(*gold, strict=True) if gold else ((),) * 5
-    _, p_type, p_role, p_span, _ = zip(*pred, strict=True) if pred else ((),) * 5
-    # Candidates: a predicted span may match the gold arguments whose cluster has it (their
-    # own span included, so exact matches are among them). Gold arguments of one cluster
-    # share their `accepted` set: index its spans once.
-    sharing: dict[int, tuple[AbstractSet[Interval], list[int]]] = {}
-    for g, accepted in enumerate(g_accepted):
-        entry = sharing.get(id(accepted))
-        if entry is None:
-            sharing[id(accepted)] = (accepted, [g])
+    found_r, found_p = _by_labels(identified, glabels, plabels)
+    typed = _by_label(classified, glabels)  # the types of a pair agree
+    more = rest(identified, lambda g, p: (1, overlap(gspans[g], pspans[p]), *by_type(g, p)),
+                typed=False)
+    near_r, near_p = _by_labels(identified + more, glabels, plabels) if more else (
+        found_r, found_p)
+    more_typed = rest(classified, lambda g, p: (
+        1, overlap(gspans[g], pspans[p]), same_realis(g, p)) if same_type(g, p) else None,
+        typed=True)
+    near_typed = _by_label(classified + more_typed, glabels) if more_typed else typed
+    types = _labels(glabels, plabels)
+    out: list[_Mode] = [
+        ("trigger_identification", types, found_r, found_p, len(identified), ignored),
+        ("trigger_classification", types, typed, typed, len(classified), ignored),
+        ("trigger_identification_overlap", types, near_r, near_p,
+         len(identified) + len(more), ignored),
+        ("trigger_classification_overlap", types, near_typed, near_typed,
+         len(classified) + len(more_typed), ignored)]
+    # realis: agreement on the pairs of trigger identification, by the gold realis (the
+    # pairs are both the gold and the predicted items).
+    rows: dict[str | None, dict[str, float]] = {}
+    agreeing: dict[str | None, float] = {}
+    for g, p in identified:
+        label = grealis[g] or None
+        row = rows.get(label)
+        if row is None:
+            rows[label] = {"p_num": 0.0, "p_den": 1.0, "r_num": 0.0, "r_den": 1.0}
         else:
-            entry[1].append(g)
-    by_span: dict[Interval, list[int]] = {}
-    for accepted, golds in sharing.values():
-        for span in accepted:
-            known = by_span.get(span)
-            by_span[span] = golds if known is None else known + golds
-    # The edges of each mode: the event type must agree; the role too for classification;
-    # the trigger too when attached; the span itself (a resolved one) unless coreference-aware.
-    # The edges of each predicted item stay together (as _max_matching needs).
+            row["p_den"] += 1.0
+            row["r_den"] += 1.0
+        if grealis[g] == prealis[p]:
+            agreeing[label] = agreeing.get(label, 0.0) + 1.0
+    n = float(len(identified))
+    out.append(("realis", (rows, n, n), agreeing, agreeing, sum(agreeing.values()), ignored))
+    return out
+
+
+def _score_arguments(gold: Sequence[_Arg], pred: Sequence[_Arg], ignored: int
+                     ) -> list[_Mode]:
+    _, g_type, g_role, _, _ = zip(*gold, strict=True) if gold else ((),) * 5
+    _, p_type, p_role, _, _ = zip(*pred, strict=True) if pred else ((),) * 5
+    # Candidates: a predicted span may match the gold arguments of its event type whose
+    # cluster has it (their own span included, so exact matches are among them). Gold
+    # arguments of one cluster share their `accepted` set: test it once per event type.
+    sharing: dict[tuple[str, int], list[int]] = {}
+    by_type: dict[str, list[tuple[AbstractSet[Interval], list[int]]]] = {}
+    for g, (_, gtype, _, _, accepted) in enumerate(gold):
+        key = (gtype, id(accepted))
+        golds = sharing.get(key)
+        if golds is not None:
+            golds.append(g)
+        elif accepted:
+            golds = sharing[key] = [g]
+            groups = by_type.get(gtype)
+            if groups is None:
+                by_type[gtype] = [(accepted, golds)]
+            else:
+                groups.append((accepted, golds))
+    # The edges of each mode: the role must agree for classification; the trigger too when
+    # attached; the span itself (a resolved one) unless coreference-aware. The edges of each
+    # predicted item stay together (as _greedy and _max_matching need).
     id_, cls, id_att, cls_att, id_co, cls_co, id_att_co, cls_att_co = edges = \
         [], [], [], [], [], [], [], []
-    for p, golds in enumerate(map(by_span.get, p_span)):
-        if golds is None:
+    keyed = True  # no predicted span in two `accepted` sets of its event type
+    for p, (ptrigger, ptype, prole, span, _) in enumerate(pred):
+        candidates = None
+        for accepted, golds in by_type.get(ptype, ()):
+            if span in accepted:
+                if candidates is None:
+                    candidates = golds
+                else:
+                    candidates = candidates + golds
+                    keyed = False
+        if candidates is None:
             continue
-        ptrigger, ptype, prole, span, _ = pred[p]
         resolved = span != NO_SPAN
-        for g in golds:
-            gtrigger, gtype, grole, gspan, _ = gold[g]
-            if gtype != ptype:
-                continue
+        for g in candidates:
+            gtrigger, _, grole, gspan, _ = gold[g]
             edge = (g, p)
             own = resolved and gspan == span
             id_co.append(edge)
@@ -242,25 +293,133 @@ def _score_arguments(table: Table, gold: Sequence[_Arg], pred: Sequence[_Arg],
                 id_att_co.append(edge)
                 if own:
                     id_att.append(edge)
+    # An exact edge joins items of equal (span, context) keys; with `keyed`, a coreference
+    # edge joins items of equal (accepted set, context) keys: either way each connected
+    # component is complete, where the greedy pass pairs as many items as can be.
+    matched: list[dict[str | None, float]] = []
+    for k, found in enumerate(edges):
+        labels = g_role if k % 2 else g_type
+        if k % 4 > 1 and found == edges[k - 2]:  # attached: often the edges of plain
+            matched.append(matched[k - 2])
+        elif keyed or k < 4:
+            matched.append(_greedy(found, labels))
+        else:
+            matched.append(_by_label(_max_matching(found), labels))
+    types, roles = _labels(g_type, p_type), _labels(g_role, p_role)
+    out: list[_Mode] = []
     for k, mode in enumerate(ARGUMENT_BASE):  # each mode, then its coref variant
-        glabels, plabels = (g_role, p_role) if k % 2 else (g_type, p_type)
-        table.tally(mode, glabels, plabels, _max_matching(edges[k]), ignored=ignored)
-        table.tally(f"{mode}_coref", glabels, plabels, _max_matching(edges[k + 4]),
-                    ignored=ignored)
+        space = roles if k % 2 else types
+        for name, found in ((mode, matched[k]), (f"{mode}_coref", matched[k + 4])):
+            out.append((name, space, found, found, sum(found.values()), ignored))
+    return out
 
 
-def _max_matching(edges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _greedy(edges: _Pairs, labels: Sequence[str | None]) -> dict[str | None, float]:
+    """How many pairs of each (gold) label the greedy pass makes: each predicted item paired
+    with its first gold item not taken yet, the edges of each predicted item being
+    consecutive. It pairs as many items as can be when every connected component is
+    complete bipartite (any gold and predicted item of it are joined)."""
+    taken: set[int] = set()
+    matched: dict[str | None, float] = {}
+    last = -1  # the last predicted item paired
+    for g, p in edges:
+        if p != last and g not in taken:
+            taken.add(g)
+            last = p
+            label = labels[g]
+            matched[label] = matched.get(label, 0.0) + 1.0
+    return matched
+
+
+def _by_label(pairs: _Pairs, labels: Sequence[str | None]) -> dict[str | None, float]:
+    """How many pairs of each (gold) label."""
+    matched: dict[str | None, float] = {}
+    for g, _ in pairs:
+        label = labels[g]
+        matched[label] = matched.get(label, 0.0) + 1.0
+    return matched
+
+
+def _by_labels(pairs: _Pairs, gold_labels: Sequence[str | None],
+               pred_labels: Sequence[str | None]
+               ) -> tuple[dict[str | None, float], dict[str | None, float]]:
+    """How many pairs of each gold label, and of each predicted label."""
+    by_gold: dict[str | None, float] = {}
+    by_pred: dict[str | None, float] = {}
+    for g, p in pairs:
+        label = gold_labels[g]
+        by_gold[label] = by_gold.get(label, 0.0) + 1.0
+        label = pred_labels[p]
+        by_pred[label] = by_pred.get(label, 0.0) + 1.0
+    return by_gold, by_pred
+
+
+def _labels(gold_labels: Sequence[str | None], pred_labels: Sequence[str | None]) -> _Labels:
+    """The row of each label before any pair counts (its gold and predicted items), and
+    the sizes of both sides."""
+    rows: dict[str | None, dict[str, float]] = {}
+    for label in gold_labels:
+        row = rows.get(label)
+        if row is None:
+            rows[label] = {"p_num": 0.0, "p_den": 0.0, "r_num": 0.0, "r_den": 1.0}
+        else:
+            row["r_den"] += 1.0
+    for label in pred_labels:
+        row = rows.get(label)
+        if row is None:
+            rows[label] = {"p_num": 0.0, "p_den": 1.0, "r_num": 0.0, "r_den": 0.0}
+        else:
+            row["p_den"] += 1.0
+    return rows, float(len(gold_labels)), float(len(pred_labels))
+
+
+def _counts(modes: list[_Mode]) -> Counts:
+    """The rows that Table.tally would add for each mode (a total and one row per label
+    but None, counted on the gold label for recall and on the predicted one for
+    precision), built directly from the label rows that modes share."""
+    if any(TOTAL in labels[0] for _, labels, _, _, _, _ in modes):
+        # A label named like the total row: Table adds its counts to the total's.
+        table = Table(LAYER)
+        for mode, (templates, n_gold, n_pred), r_num, p_num, n, ignored in modes:
+            table.add(mode, TOTAL, p_num=float(n), p_den=n_pred, r_num=float(n), r_den=n_gold,
+                      ignored=float(ignored))
+            for label, t in templates.items():
+                table.add(mode, label, p_num=p_num.get(label, 0.0), p_den=t["p_den"],
+                          r_num=r_num.get(label, 0.0), r_den=t["r_den"])
+        return table.counts()
+    rows: dict[tuple[str, str, str | None], dict[str, float]] = {}
+    for mode, (templates, n_gold, n_pred), r_num, p_num, n, ignored in modes:
+        rows[(LAYER, mode, TOTAL)] = {"p_num": float(n), "p_den": n_pred, "r_num": float(n),
+                                      "r_den": n_gold, "ignored": float(ignored)}
+        if r_num is p_num:  # every pair has one label
+            count = r_num.get
+            for label, template in templates.items():
+                row = rows[(LAYER, mode, label)] = template.copy()
+                k = count(label)
+                if k:
+                    row["p_num"] = row["r_num"] = k
+        else:
+            for label, template in templates.items():
+                rows[(LAYER, mode, label)] = template.copy()
+            for label, k in r_num.items():
+                rows[(LAYER, mode, label)]["r_num"] = k
+            for label, k in p_num.items():
+                rows[(LAYER, mode, label)]["p_num"] = k
+        if None in templates:  # counted in the total only
+            del rows[(LAYER, mode, None)]
+    return Counts(rows)  # type: ignore[arg-type]
+
+
+def _max_matching(edges: _Pairs) -> _Pairs:
     """A largest one-to-one subset of the (gold, pred) edges, the edges of each predicted
     item being consecutive: a greedy pass, then Kuhn's augmenting paths from the predicted
-    items it left unpaired (rarely needed).
+    items it left unpaired (needed only where a predicted span lies in two `accepted` sets).
 
     Every edge joins a gold and a predicted argument of the same label (the context that
     must agree includes it), so the counts depend only on how many pairs each connected
     component gets, which every maximum matching gives: which of several mentions a gold
     argument is paired with cannot change a count.
     """
-    if len(dict(edges)) == len(edges) == len(set(map(_PRED, edges))):
-        return edges  # one-to-one already
     owner: dict[int, int] = {}  # gold item -> the predicted item it is paired with
     left: list[int] = []  # predicted items whose gold items were all taken
     current, paired = -1, True

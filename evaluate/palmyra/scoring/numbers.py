@@ -20,14 +20,16 @@ Tolerances are relative to the gold value, so a gold 0 needs a predicted 0.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from palmyra.annotations import AnnotationDocument, Number
 from palmyra.corpus import Document
 from palmyra.scoring._common import Table, kept_predictions
-from palmyra.spans import align, overlap
-from palmyra.stats import Counts
+from palmyra.spans import match_keys, match_overlaps, overlap
+from palmyra.stats import TOTAL, Counts
 
 LAYER = "numbers"
 SPAN_MODES = ("span_exact", "span_overlap")
@@ -50,9 +52,14 @@ class _Num(NamedTuple):
     timex: str | None
 
 
-def _num(n: Number) -> _Num:
-    return _Num(n.span.start, n.span.end, n.kind, n.value, n.low, n.high, n.qualifier, n.unit,
-                n.timex)
+_fields_of = attrgetter("span.start", "span.end", *_Num._fields[2:])
+_span = itemgetter(0, 1)  # (start, end) of a _Num
+_kind = itemgetter(2)
+
+
+def _nums(numbers: Iterable[Number]) -> list[_Num]:
+    # tuple.__new__ with a getter of all fields: no Python-level call per number.
+    return [tuple.__new__(_Num, fields) for fields in map(_fields_of, numbers)]
 
 
 def _order(n: _Num) -> tuple:
@@ -86,30 +93,128 @@ _TIE = ("kind", "value", "bounds", "qualifier", "unit", "timex")
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
-    gold_nums = sorted((_num(n) for n in gold.layer(LAYER)), key=_order)
-    predicted = [_num(n) for n in pred.layer(LAYER)]
-    pred_nums = sorted(kept_predictions(doc, predicted), key=_order)
+    gold_nums = _sorted(_nums(gold.layer(LAYER)))
+    predicted = _nums(pred.layer(LAYER))
+    pred_nums = _sorted(kept_predictions(doc, predicted))
     return _score(gold_nums, pred_nums, len(predicted) - len(pred_nums))
 
 
+def _sorted(nums: list[_Num]) -> list[_Num]:
+    """`nums` sorted by _order. When no two numbers share a span, the offsets alone decide
+    and plain tuple comparison stops at them: the same order without a key per number."""
+    if len(set(map(_span, nums))) == len(nums):
+        try:
+            return sorted(nums)
+        except TypeError:  # an offset of None: only _order compares it with numbers
+            pass
+    return sorted(nums, key=_order)
+
+
+def _agreement(g: _Num, p: _Num) -> tuple[bool, ...]:
+    """FIELDS[f](g, p) for every f in FIELD_MODES order, the value read once for its three
+    tolerances (the same comparisons as `close`)."""
+    gv, pv = g.value, p.value
+    if gv is None or pv is None:
+        exact = near = loose = gv is None and pv is None
+    else:
+        diff, size = abs(pv - gv), abs(gv)
+        exact = diff <= 0.0 * size
+        near = diff <= TOLERANCE * size
+        loose = diff <= LOOSE_TOLERANCE * size
+    if g.low is None and g.high is None and p.low is None and p.high is None:
+        bounds = True  # what _bounds says, without its calls to `close`
+    else:
+        bounds = _bounds(g, p)
+    return (exact, near, loose, bounds, g.qualifier == p.qualifier, g.unit == p.unit,
+            g.kind == p.kind, g.timex == p.timex)
+
+
+# Positions in an _agreement tuple.
+_VALUE, _BOUNDS, _QUALIFIER, _UNIT, _KIND, _TIMEX = 1, 3, 4, 5, 6, 7
+
+
 def _score(gold: Sequence[_Num], pred: Sequence[_Num], ignored: int) -> Counts:
-    gspans = [(n.start, n.end) for n in gold]
-    pspans = [(n.start, n.end) for n in pred]
+    gspans = list(map(_span, gold))
+    pspans = list(map(_span, pred))
 
-    def agree(g: int, p: int) -> tuple[int, ...]:
-        return (sum(FIELDS[f](gold[g], pred[p]) for f in _TIE),)
+    def agree(g: int, p: int) -> tuple[int, ...]:  # the fields of _TIE that agree
+        a = _agreement(gold[g], pred[p])
+        return (a[_KIND] + a[_VALUE] + a[_BOUNDS] + a[_QUALIFIER] + a[_UNIT] + a[_TIMEX],)
 
-    exact = align(gspans, pspans, tie=agree)
-    loose = align(gspans, pspans, tie=agree, gold_spans=gspans, pred_spans=pspans,
-                  weight=lambda g, p: (1, overlap(gspans[g], pspans[p]), *agree(g, p)))
-    table = Table(LAYER)
-    glabels = [n.kind for n in gold]
-    plabels = [n.kind for n in pred]
-    table.tally("span_exact", glabels, plabels, exact.pairs, ignored=ignored)
-    table.tally("span_overlap", glabels, plabels, loose.pairs, ignored=ignored)
-    for mode, same in FIELDS.items():
-        pairs = [(g, p) for g, p in loose.pairs if same(gold[g], pred[p])]
-        table.tally(mode, glabels, plabels, pairs, ignored=ignored)
-    full = [(g, p) for g, p in exact.pairs if all(FIELDS[f](gold[g], pred[p]) for f in _FULL)]
-    table.tally("full", glabels, plabels, full, ignored=ignored)
-    return table.counts()
+    # span_overlap pairs identical spans exactly as span_exact does (the same keys and tie),
+    # then the numbers left on both sides by overlap.
+    exact = match_keys(gspans, pspans, agree)
+    loose = exact
+    if len(exact) < min(len(gspans), len(pspans)):
+        gold_done = {g for g, _ in exact}
+        pred_done = {p for _, p in exact}
+        loose = sorted(exact + match_overlaps(
+            gspans, pspans, [g for g in range(len(gspans)) if g not in gold_done],
+            [p for p in range(len(pspans)) if p not in pred_done],
+            lambda g, p: (1, overlap(gspans[g], pspans[p]), *agree(g, p))))
+    # Which of the pairs of span_overlap each mode of MODES counts, one flag per pair.
+    agreed = [_agreement(gold[g], pred[p]) for g, p in loose]
+    exact_set = set(exact)
+    in_exact = [True] * len(loose) if loose is exact else [pair in exact_set for pair in loose]
+    masks = [tuple(in_exact), (True,) * len(loose),
+             *(zip(*agreed, strict=True) if agreed else [()] * len(FIELD_MODES)),
+             tuple([e and a[_KIND] and a[_VALUE] and a[_BOUNDS] and a[_QUALIFIER] and a[_UNIT]
+                    for e, a in zip(in_exact, agreed, strict=True)])]
+    return _counts(list(map(_kind, gold)), list(map(_kind, pred)), loose, masks, ignored)
+
+
+def _counts(glabels: list[str], plabels: list[str], pairs: list[tuple[int, int]],
+            masks: list[tuple[bool, ...]], ignored: int) -> Counts:
+    """The rows that Table.tally(mode, glabels, plabels, chosen, ignored=ignored) adds for
+    each mode of MODES, where `chosen` are the pairs that the mode's mask flags, built
+    directly: the label counts are shared by all modes, and a mode with the same mask as an
+    earlier one gets copies of its rows."""
+    gold_n = _count(glabels)
+    pred_n = _count(plabels)
+    names = gold_n.keys() | pred_n.keys()  # Table's label order
+    if TOTAL in names:  # a kind named like the total row: Table merges the two rows
+        table = Table(LAYER)
+        for mode, mask in zip(MODES, masks, strict=True):
+            chosen = [pair for pair, ok in zip(pairs, mask, strict=True) if ok]
+            table.tally(mode, glabels, plabels, chosen, ignored=ignored)
+        return table.counts()
+    labels = tuple([label for label in names if label is not None])
+    zero = dict.fromkeys(names, 0.0)
+    dens = [(label, pred_n.get(label, 0.0), gold_n.get(label, 0.0)) for label in labels]
+    p_den, r_den, ignored_n = float(len(plabels)), float(len(glabels)), float(ignored)
+    pair_labels = [(glabels[g], plabels[p]) for g, p in pairs]
+    rows: list[dict[str, float]] = []  # in the order of _keys(labels)
+    made_for: dict[tuple[bool, ...], list[dict[str, float]]] = {}
+    for mask in masks:
+        made = made_for.get(mask)
+        if made is not None:
+            rows += map(dict.copy, made)
+            continue
+        p_num = zero.copy()
+        r_num = zero.copy()
+        n = 0
+        for (g, p), ok in zip(pair_labels, mask, strict=True):
+            if ok:
+                r_num[g] += 1.0
+                p_num[p] += 1.0
+                n += 1
+        made = made_for[mask] = [
+            {"p_num": float(n), "p_den": p_den, "r_num": float(n), "r_den": r_den,
+             "ignored": ignored_n},
+            *[{"p_num": p_num[label], "p_den": p_label, "r_num": r_num[label], "r_den": r_label}
+              for label, p_label, r_label in dens]]
+        rows += made
+    return Counts(dict(zip(_keys(labels), rows, strict=True)))
+
+
+@lru_cache(maxsize=1024)
+def _keys(labels: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """The row keys for a tuple of labels: per mode of MODES, the total's, then the labels'."""
+    return tuple([(LAYER, mode, label) for mode in MODES for label in (TOTAL, *labels)])
+
+
+def _count(labels: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for label in labels:
+        out[label] = out.get(label, 0.0) + 1.0
+    return out
