@@ -304,6 +304,19 @@ def test_mention_bounds_equal_the_ranges_of_the_whole_tokenization(
     assert mention_bounds(doc, mentions) == _bounds_from_tokens(doc, mentions)
 
 
+@settings(max_examples=2000, deadline=None)
+@given(_documents_with_mentions())
+def test_span_tokens_equal_the_whole_tokenization_on_any_text(
+        case: tuple[Document, list[tuple[int, int, str]]]) -> None:
+    # Words, numbers and marks (read without the regex) and anything else (with it).
+    doc, mentions = case
+    tok = tokenization(doc)
+    for start, end, _ in mentions:
+        i, j = tok.covering(start, end)
+        assert span_tokens(doc, start, end) == list(zip(tok.starts[i:j], tok.ends[i:j],
+                                                        strict=True))
+
+
 def test_mention_bounds_on_the_gold() -> None:
     gold = read_gold(None).docs
     corpus = load_corpus()

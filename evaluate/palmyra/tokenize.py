@@ -261,20 +261,56 @@ def span_tokens(doc: Document, start: int, end: int) -> list[tuple[int, int]]:
     Tokens never hold whitespace and zones are tokenized separately, so tokenizing from the
     whitespace (or zone boundary) before the span to the one after it gives the same tokens
     as the whole document's tokenization.
+
+    Most windows need no regex: words separated by single spaces, each a run of letters and
+    digits (TOKEN's plain word) or a number with "," or "." between digits ("4,000", "1.5"),
+    perhaps followed by one mark of ".,;:!?", a token of its own (before whitespace, no rule
+    joins it to the word: "U.S." is neither).
     """
     text = doc.text
     out: list[tuple[int, int]] = []
     for zone in _zones(doc):
-        if zone.end <= start or zone.start >= end:
+        zone_start, zone_end = zone.start, zone.end
+        if zone_end <= start or zone_start >= end:
             continue
-        zone_end = min(zone.end, len(text))
-        lo, hi = max(start, zone.start), min(end, zone_end)
-        while lo > zone.start and not text[lo - 1].isspace():
+        if zone_end > len(text):
+            zone_end = len(text)
+        lo = start if start > zone_start else zone_start
+        hi = end if end < zone_end else zone_end
+        while lo > zone_start and not text[lo - 1].isspace():
             lo -= 1
         while hi < zone_end and not text[hi].isspace():
             hi += 1
-        starts, ends, _ = _scan(text, lo, hi)
-        out.extend((s, e) for s, e in zip(starts, ends, strict=True) if s < end and e > start)
+        window = text[lo:hi]
+        if window.isalnum():  # one plain word
+            found = [(lo, hi)]
+        else:
+            found = []
+            add = found.append
+            pos = lo
+            for word in window.split(" "):
+                n = len(word)
+                if word.isalnum():
+                    add((pos, pos + n))
+                elif word[-1:] in ".,;:!?" and word[:-1].isalnum():
+                    add((pos, pos + n - 1))
+                    add((pos + n - 1, pos + n))
+                else:  # a number, perhaps with a mark; else (or no word) the rules decide
+                    cut = n - 1 if n > 1 and word[-1] in ".,;:!?" else n
+                    number = word[:cut].replace(".", ",")
+                    if not (number.replace(",", "").isdecimal() and ",," not in number
+                            and number[0] != "," and number[-1] != ","):
+                        starts, ends, _ = _scan(text, lo, hi)
+                        found = list(zip(starts, ends, strict=True))
+                        break
+                    add((pos, pos + cut))
+                    if cut < n:
+                        add((pos + cut, pos + n))
+                pos += n + 1
+        # Tokens come in text order: any outside the span are at either end.
+        if found and (found[0][1] <= start or found[-1][0] >= end):
+            found = [t for t in found if t[0] < end and t[1] > start]
+        out += found
     return out
 
 
@@ -362,7 +398,10 @@ def mention_bounds(doc: Document, spans: Iterable[Mention]
     return [(starts[i], ends[last], label) for i, last, label in kept], adjustments
 
 
-_BREAK = re.compile(r"[\n.!?]")  # a line break or a mark that may end a sentence
+# A span with no line break or mark that may end a sentence, neither starting nor ending
+# with whitespace, not starting with a closing quote or bracket.
+_ONE_SENTENCE = re.compile(
+    rf"[^\s.!?{re.escape(''.join(sorted(_CLOSERS)))}](?:[^\n.!?]*[^\s.!?])?")
 _MARKS = frozenset(",.;:!?")  # before whitespace, always a token of its own (but "U.S.")
 
 
@@ -381,6 +420,7 @@ def _aligned_ranges(doc: Document, mentions: list[Mention]) -> list[Mention] | N
         return None
     zone_starts, zone_ends = bounds
     text, previous_end = doc.text, -1
+    one_sentence = _ONE_SENTENCE.fullmatch
     for start, end, _ in mentions:
         k = bisect_right(zone_starts, start) - 1
         if k < 0:
@@ -388,15 +428,12 @@ def _aligned_ranges(doc: Document, mentions: list[Mention]) -> list[Mention] | N
         limit = min(zone_ends[k], len(text))
         if not previous_end <= start < end <= limit:
             return None  # outside the annotated zones, across zones, empty or overlapping
-        first, last = text[start], text[end - 1]
-        if (first.isspace() or last.isspace() or first in _CLOSERS
-                or (start != zone_starts[k] and not text[start - 1].isspace())):
+        if not one_sentence(text, start, end) or (
+                start != zone_starts[k] and not text[start - 1].isspace()):
             return None
         if end != limit and not text[end].isspace() and (
                 text[end] not in _MARKS or text[end - 2:end - 1] == "."
                 or (end + 1 != limit and not text[end + 1].isspace())):
-            return None
-        if _BREAK.search(text, start, end):
             return None
         previous_end = end
     return mentions

@@ -47,26 +47,16 @@ _FULL = (1.0, 1.0, _MICRO)  # the ratio of two equal elements (a non-empty token
 _WHOLE = (1.0, 1.0)  # the credit of an exact pair
 Pairs = list[tuple[int, int]]
 Credits = dict[tuple[int, int], tuple[float, float]]  # (precision, recall) credit of a pair
+Triple = tuple[Element, Element, Element]  # source, cue, content
 
 
-class _Attr(NamedTuple):
-    source: Element
-    cue: Element
-    content: Element
-    type: str | None
-    parent: int | None  # index of the parent in the same (canonical) list
-    has_parent: bool    # the attribution names a parent (resolvable or not)
+class _Side(NamedTuple):
+    """One side's attributions in canonical order, field by field."""
 
-
-def _covered(doc: Document, spans: Sequence[Span]) -> list[tuple[int, int]]:
-    """The (start, end) of the tokens the spans touch, perhaps repeated (a span touching
-    none stands for itself). Attributions cover a small part of a document: the text around
-    each span is tokenized, not the whole document (palmyra.tokenize.span_tokens finds the
-    same tokens)."""
-    out: list[tuple[int, int]] = []
-    for s in spans:
-        out += span_tokens(doc, s.start, s.end) or [(s.start, s.end)]
-    return out
+    triples: list[Triple]
+    types: list[str | None]
+    parents: list[int | None]  # index of the parent in the same order
+    has_parent: list[bool]     # the attribution names a parent (resolvable or not)
 
 
 class _Elements:
@@ -79,62 +69,75 @@ class _Elements:
         self.built: dict[Hashable, tuple[Element, tuple]] = {}
 
     def tokens(self, spans: Sequence[Span]) -> tuple[Element, tuple]:
-        key: Hashable = ((spans[0].start, spans[0].end) if len(spans) == 1
-                         else tuple((s.start, s.end) for s in spans))
-        hit = self.built.get(key)
-        if hit is None:
-            found = _covered(self.doc, spans)
-            tokens = frozenset(found)
-            if len(tokens) < len(found):  # a token twice
-                found = list(tokens)
-            found.sort()  # the tokens come in text order: cheaper to sort than the set
-            hit = self.built[key] = (("tokens", tokens), ("tokens", tuple(found)))
+        """The set of tokens the spans touch (a span touching none stands for itself) and
+        its sort key (the tokens in order). Attributions cover a small part of a document:
+        the text around each span is tokenized, not the whole document
+        (palmyra.tokenize.span_tokens finds the same tokens)."""
+        if len(spans) == 1:
+            span = spans[0]
+            key: Hashable = (span.start, span.end)
+            hit = self.built.get(key)
+            if hit is not None:
+                return hit
+            found = span_tokens(self.doc, span.start, span.end) or [key]
+        else:
+            key = tuple((s.start, s.end) for s in spans)
+            hit = self.built.get(key)
+            if hit is not None:
+                return hit
+            found = []
+            for s in spans:
+                found += span_tokens(self.doc, s.start, s.end) or [(s.start, s.end)]
+        tokens = frozenset(found)
+        if len(tokens) < len(found):  # a token twice
+            found = list(tokens)
+        found.sort()  # the tokens come in text order: cheaper to sort than the set
+        hit = self.built[key] = (("tokens", tokens), ("tokens", tuple(found)))
         return hit
 
-    def attribution(self, a: Attribution) -> tuple[tuple[Element, tuple], ...]:
-        """(element, sort key) of the source, cue and content of an attribution."""
+    def attribution(self, a: Attribution) -> tuple[tuple, Triple]:
+        """The sort key of an attribution (its elements' sort keys, then its type) and its
+        source, cue and content elements."""
         if a.source is not None:
-            source = self.tokens((a.source.span,))
+            source, source_key = self.tokens((a.source.span,))
         elif a.implicit_source is not None:
-            source = ("implicit", a.implicit_source), ("implicit", (a.implicit_source,))
+            source, source_key = ("implicit", a.implicit_source), ("implicit",
+                                                                   (a.implicit_source,))
         else:
-            source = ("none",), ("none", ())
-        return source, self.tokens(a.cue), self.tokens(a.content)
+            source, source_key = ("none",), ("none", ())
+        cue, cue_key = self.tokens(a.cue)
+        content, content_key = self.tokens(a.content)
+        return ((source_key, cue_key, content_key), a.type or ""), (source, cue, content)
 
 
 def _prepare(items: Sequence[Attribution], doc: Document, elements: _Elements | None = None
-             ) -> list[_Attr]:
+             ) -> _Side:
     """Attributions in canonical order (their elements, then their ancestors' elements),
     with parents resolved to indices."""
     built = list(map((elements or _Elements(doc)).attribution, items))
-    # Each item's own sort key: its elements' sort keys, then its type.
-    own = [((s[1], c[1], t[1]), a.type or "") for (s, c, t), a in zip(built, items, strict=True)]
-    parents: list[int | None]
-    if all(a.parent is None for a in items):  # no lineage: the items' own keys decide
-        parents = [None] * len(items)
-        order = sorted(range(len(items)), key=own.__getitem__)
-    else:
-        by_id = {a.id: k for k, a in enumerate(items) if a.id is not None}
-        parents = [by_id.get(a.parent) if a.parent is not None else None for a in items]
+    own = [key for key, _ in built]
+    n = len(items)
+    named_ids = [a.parent for a in items]
+    if named_ids.count(None) == n:  # no lineage: the items' own keys decide
+        order = sorted(range(n), key=own.__getitem__)
+        return _Side([built[k][1] for k in order], [items[k].type for k in order],
+                     [None] * n, [False] * n)
+    by_id = {a.id: k for k, a in enumerate(items) if a.id is not None}
+    named = [None if i is None else by_id.get(i) for i in named_ids]
 
-        def lineage(k: int | None) -> tuple:
-            chain, seen = [], set()
-            while k is not None and k not in seen:
-                seen.add(k)
-                chain.append(own[k])
-                k = parents[k]
-            return tuple(chain)
+    def lineage(k: int | None) -> tuple:
+        chain, seen = [], set()
+        while k is not None and k not in seen:
+            seen.add(k)
+            chain.append(own[k])
+            k = named[k]
+        return tuple(chain)
 
-        order = sorted(range(len(items)), key=lineage)
-    position = {k: n for n, k in enumerate(order)}
-    out = []
-    for k in order:
-        (source, _), (cue, _), (content, _) = built[k]
-        parent = parents[k]
-        out.append(_Attr(source, cue, content, items[k].type,
-                         None if parent is None else position[parent],
-                         items[k].parent is not None))
-    return out
+    order = sorted(range(n), key=lineage)
+    position = {k: i for i, k in enumerate(order)}
+    return _Side([built[k][1] for k in order], [items[k].type for k in order],
+                 [None if named[k] is None else position[named[k]] for k in order],
+                 [named_ids[k] is not None for k in order])
 
 
 def _ratio(g: Element, p: Element) -> tuple[float, float, int] | None:
@@ -195,25 +198,22 @@ def _best(weights: dict[tuple[int, int], tuple[int, ...]]) -> Pairs:
 _ELEMENT_MODES = [(f"{e}_exact", f"{e}_overlap") for e in ELEMENTS]
 
 
-def _score(gold: list[_Attr], pred: list[_Attr], ignored: int) -> Counts:
+def _score(gold: _Side, pred: _Side, ignored: int) -> Counts:
     table = Table(LAYER)
-    # The fields one by one: the sources, the cues, the contents, the types...
-    gcols = [*zip(*gold, strict=True)] or [()] * len(_Attr._fields)
-    pcols = [*zip(*pred, strict=True)] or [()] * len(_Attr._fields)
-    glabels, plabels = gcols[3], pcols[3]
-
-    def tally(mode: str, pairs: Pairs, credits: Credits | None = None) -> None:
-        credit = None if credits is None else (lambda g, p: credits.get((g, p), _WHOLE))
-        table.tally(mode, glabels, plabels, pairs, credit=credit, ignored=ignored)
+    gtriples, ptriples = gold.triples, pred.triples
+    glabels, plabels = gold.types, pred.types
+    n_gold, n_pred = len(gtriples), len(ptriples)
 
     def same_type(g: int, p: int) -> tuple[int]:
         return (int(glabels[g] == plabels[p]),)
 
-    n_gold, n_pred = len(gold), len(pred)
-    for e, (exact_mode, overlap_mode) in enumerate(_ELEMENT_MODES):
-        gvals, pvals = gcols[e], pcols[e]
+    # The fields one by one: the sources, the cues, the contents.
+    columns = zip(*gtriples, strict=True) if gtriples else [()] * 3
+    pcolumns = zip(*ptriples, strict=True) if ptriples else [()] * 3
+    for (exact_mode, overlap_mode), gvals, pvals in zip(_ELEMENT_MODES, columns, pcolumns,
+                                                        strict=True):
         exact = match_keys(gvals, pvals, tie=same_type)
-        tally(exact_mode, exact)
+        table.tally(exact_mode, glabels, plabels, exact, ignored=ignored)
         weights: dict[tuple[int, int], tuple[int, ...]] = {}
         credits: Credits = {}
         for g, p in _leftover(n_gold, n_pred, exact):
@@ -222,38 +222,35 @@ def _score(gold: list[_Attr], pred: list[_Attr], ignored: int) -> Counts:
                 weights[g, p] = (1, r[2], int(glabels[g] == plabels[p]))
                 credits[g, p] = (r[0], r[1])
         if weights:
-            tally(overlap_mode, exact + _best(weights), credits)
+            table.tally(overlap_mode, glabels, plabels, exact + _best(weights),
+                        credit=lambda g, p, c=credits: c.get((g, p), _WHOLE), ignored=ignored)
         else:  # nothing more than the exact pairs, at full credit
             table.repeat(overlap_mode, exact_mode)
 
-    gtriples = [*zip(*gcols[:3], strict=True)]
-    ptriples = [*zip(*pcols[:3], strict=True)]
     exact = match_keys(gtriples, ptriples, tie=same_type)
-    tally("triple_exact", exact)
+    table.tally("triple_exact", glabels, plabels, exact, ignored=ignored)
     weights = {}
     for g, p in _leftover(n_gold, n_pred, exact):
         dice = _dice(gtriples[g], ptriples[p])
         if dice is not None:
             weights[g, p] = (1, dice, int(glabels[g] == plabels[p]))
     if weights:
-        tally("triple_overlap", exact + _best(weights))
+        table.tally("triple_overlap", glabels, plabels, exact + _best(weights), ignored=ignored)
     else:
         table.repeat("triple_overlap", "triple_exact")
-    if any(a.has_parent for a in gold) or any(a.has_parent for a in pred):
-        _score_nested(gold, pred, gtriples, ptriples, table, ignored)
+    if True in gold.has_parent or True in pred.has_parent:
+        _score_nested(gold, pred, table, ignored)
     else:  # no attribution to pair: the totals of empty lists
         for mode in ("nested_exact", "nested_overlap"):
             table.tally(mode, (), (), (), ignored=ignored)
     return table.counts()
 
 
-def _score_nested(gold: list[_Attr], pred: list[_Attr],
-                  gtriples: list[tuple[Element, ...]], ptriples: list[tuple[Element, ...]],
-                  table: Table, ignored: int) -> None:
-    gkids = [k for k, a in enumerate(gold) if a.has_parent]
-    pkids = [k for k, a in enumerate(pred) if a.has_parent]
-    gl = [gold[k].type for k in gkids]
-    pl = [pred[k].type for k in pkids]
+def _score_nested(gold: _Side, pred: _Side, table: Table, ignored: int) -> None:
+    gkids = [k for k, h in enumerate(gold.has_parent) if h]
+    pkids = [k for k, h in enumerate(pred.has_parent) if h]
+    gl = [gold.types[k] for k in gkids]
+    pl = [pred.types[k] for k in pkids]
 
     def tally(mode: str, pairs: Pairs) -> None:
         table.tally(mode, gl, pl, pairs, ignored=ignored)
@@ -263,23 +260,23 @@ def _score_nested(gold: list[_Attr], pred: list[_Attr],
         table.repeat("nested_overlap", "nested_exact")
         return
 
-    def key(k: int, items: list[_Attr], triples: list[tuple[Element, ...]]) -> Hashable:
-        parent = items[k].parent
-        return None if parent is None else (triples[k], triples[parent])
+    def key(k: int, side: _Side) -> Hashable:
+        parent = side.parents[k]
+        return None if parent is None else (side.triples[k], side.triples[parent])
 
-    exact = match_keys([key(k, gold, gtriples) for k in gkids],
-                       [key(k, pred, ptriples) for k in pkids],
+    exact = match_keys([key(k, gold) for k in gkids], [key(k, pred) for k in pkids],
                        tie=lambda i, j: (int(gl[i] == pl[j]),))
     tally("nested_exact", exact)
+    gtriples, ptriples = gold.triples, pred.triples
     weights: dict[tuple[int, int], tuple[int, ...]] = {}
     for i, g in enumerate(gkids):
-        gp = gold[g].parent
+        gp = gold.parents[g]
         if gp is None:
             continue
         for j, p in enumerate(pkids):
-            pp = pred[p].parent
+            pp = pred.parents[p]
             if pp is not None:
                 dice = _dice(gtriples[g] + gtriples[gp], ptriples[p] + ptriples[pp])
                 if dice is not None:
                     weights[i, j] = (1, dice, int(gl[i] == pl[j]))
-    tally("nested_overlap", _best(weights))
+    tally("nested_overlap", _best(weights) if weights else [])

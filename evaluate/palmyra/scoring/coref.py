@@ -93,9 +93,9 @@ def _ceaf(phi: dict[Cell, float], n_rows: int, n_cols: int) -> float:
     same rows), so the assignment, which only the other components need, finds just them."""
     if not phi:
         return 0.0
-    best = [-1.0] * n_rows  # each row's heaviest cell: weight, column, and whether tied
+    best = [-1.0] * n_rows  # each row's heaviest cell: weight and column
     arg = [-1] * n_rows
-    tie = [False] * n_rows
+    tied = [-1.0] * n_rows  # a weight a row met twice when it was its heaviest
     rows: list[int] = []  # in order of appearance
     owner = [-1] * n_cols  # the first row of each column
     parent: list[int] | None = None  # union-find over the rows, once two share a column
@@ -104,20 +104,22 @@ def _ceaf(phi: dict[Cell, float], n_rows: int, n_cols: int) -> float:
         if w > b:
             if b < 0:
                 rows.append(i)
-            best[i], arg[i], tie[i] = w, j, False
+            best[i] = w
+            arg[i] = j
         elif w == b:
-            tie[i] = True
+            tied[i] = w
         o = owner[j]
         if o < 0:
             owner[j] = i
-            continue
-        if parent is None:
+        elif parent is None:
             parent = list(range(n_rows))
-        while parent[i] != i:
-            parent[i] = i = parent[parent[i]]
-        while parent[o] != o:
-            parent[o] = o = parent[parent[o]]
-        parent[o] = i
+            parent[o] = i
+        else:
+            while parent[i] != i:
+                parent[i] = i = parent[parent[i]]
+            while parent[o] != o:
+                parent[o] = o = parent[parent[o]]
+            parent[o] = i
     if parent is None:  # no column has two rows: each row is a component
         if len(rows) == len(phi) == n_cols - owner.count(-1):  # one cell each
             return float(sum(phi.values()))  # as max_weight_total sums such a table
@@ -134,27 +136,25 @@ def _ceaf(phi: dict[Cell, float], n_rows: int, n_cols: int) -> float:
             components[a].append(i)
         else:
             components[a] = [i]
-    values: list[float | None] = []  # of the components; None: needs its cells
-    rest: dict[int, dict[Cell, float]] = {}  # root -> the cells of such a component
+    total = 0.0
     for a, group in components.items():
         if len(group) == 1:
-            values.append(best[group[0]])
-        elif len({arg[i] for i in group}) == len(group) and not any(tie[i] for i in group):
+            total += best[group[0]]
+            continue
+        columns = [arg[i] for i in group]
+        if len(set(columns)) == len(group) and not any(
+                [tied[i] == best[i] for i in group]):
             group.sort()
-            values.append(float(sum([best[i] for i in group])))  # as max_weight_matching
-        else:
-            values.append(None)
-            rest[a] = {}
-    if rest:
+            total += float(sum([best[i] for i in group]))  # as max_weight_matching
+            continue
+        cells: dict[Cell, float] = {}
         for cell, w in phi.items():
-            a = cell[0]
-            while parent[a] != a:
-                a = parent[a]
-            if a in rest:
-                rest[a][cell] = w
-    total = 0.0
-    for value, a in zip(values, components, strict=True):
-        total += _component(rest[a]) if value is None else value
+            r = cell[0]
+            while parent[r] != r:
+                r = parent[r]
+            if r == a:
+                cells[cell] = w
+        total += _component(cells)
     return total
 
 
@@ -177,29 +177,34 @@ def _lea_nums(sizes: list[int], common: list[float]) -> tuple[float, float]:
 _ZERO = (0.0, 0.0, 0.0, 0.0)
 
 
-def _metrics_both(ks: list[int], rs: list[int], key_labels: list[int],
-                  twins: list[int | None]) -> list[Numbers]:
+def _singleton_rows(n_key: int, n_response: int, shared: int) -> list[Numbers]:
+    """The numbers of _metrics_both when all clusters are singletons (events, mostly) and
+    `shared` key mentions have a twin: each is a cell of one mention that weighs 1 in B3,
+    CEAF-e and LEA, so each sum counts those mentions; MUC has no links, and nothing is left
+    without singletons."""
+    t = float(shared)
+    both = (t, float(n_response), t, float(n_key))
+    return [both, _ZERO, both, both, both, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO]
+
+
+def _metrics_both(ks: list[int], rs: list[int], n: dict[tuple[int, int | None], int]
+                  ) -> list[Numbers]:
     """The numbers (p_num, p_den, r_num, r_den) of every metric of METRICS with, then
     without singletons (clusters of one mention removed from both sides first), in one pass
     over the contingency table. ks / rs: the key and response cluster sizes, all positive;
-    key_labels: the cluster of each key mention; twins: the response cluster of the same
-    mention (None: the response lacks it). MUC: |c| - |p(c)| summed over a side's clusters
-    is (shared mentions) - (cells of the table).
+    n: the contingency table in key mention order, (the cluster of a key mention, the
+    response cluster of the same mention or None when the response lacks it) -> mentions
+    (see _table). MUC: |c| - |p(c)| summed over a side's clusters is (shared mentions) -
+    (cells of the table).
 
     A cell holds at most as many mentions as its smaller cluster, so one of a singleton
     holds one mention and has no LEA links: the links of a larger cluster are the same with
     or without the singletons of the other side."""
     k_single, r_single = ks.count(1), rs.count(1)
-    matched = [j for j in twins if j is not None]
-    if k_single == len(ks) and r_single == len(rs) and len(set(matched)) == len(matched):
-        # Singletons only (events, mostly): each key mention with a twin is a cell of one
-        # mention that weighs 1 in B3, CEAF-e and LEA, so each sum counts those mentions;
-        # MUC has no links, and nothing is left without singletons.
-        t = float(len(matched))
-        both = (t, float(len(rs)), t, float(len(ks)))
-        return [both, _ZERO, both, both, both, _ZERO, _ZERO, _ZERO, _ZERO, _ZERO]
-    # The contingency table, in key mention order.
-    n: dict[tuple[int, int | None], int] = Counter(zip(key_labels, twins, strict=True))
+    if k_single == len(ks) and r_single == len(rs):
+        matched = [j for _, j in n if j is not None]  # a cell per key mention
+        if len(set(matched)) == len(matched):
+            return _singleton_rows(len(ks), len(rs), len(matched))
     k_common, r_common = [0.0] * len(ks), [0.0] * len(rs)
     b3_r = b3_p = b3_r_bare = b3_p_bare = 0.0
     tp = tp_bare = 0
@@ -262,7 +267,8 @@ def score_partitions(key: Partition, response: Partition, singletons: bool = Tru
     where = {m: j for j, r in enumerate(response) for m in r}
     key_labels = [i for i, k in enumerate(key) for _ in k]
     twins = [where.get(m) for k in key for m in k]
-    rows = _metrics_both([len(k) for k in key], [len(r) for r in response], key_labels, twins)
+    rows = _metrics_both([len(k) for k in key], [len(r) for r in response],
+                         Counter(zip(key_labels, twins, strict=True)))
     chosen = rows[:len(METRICS)] if singletons else rows[len(METRICS):]
     return {metric: dict(zip(CORE, map(float, numbers), strict=True))
             for metric, numbers in zip(METRICS, chosen, strict=True)}
@@ -326,23 +332,32 @@ class Side:
 Chunk = tuple[list[Mention], list[str | None], int, int]
 
 
-_START = {"entity": lambda x: x.span.start, "event": lambda x: x.trigger.start}
-
-
 def _chunk(items: Sequence[Any], kind: str, doc: Document | None = None) -> Chunk:
     """A side's mentions of one kind in one document, as a Chunk. With `doc` (predictions),
     those that start outside the annotated zones are dropped and counted, as in the other
     layers (palmyra.scoring._common.kept_predictions)."""
-    ignored = 0
-    if doc is not None:
-        kept = kept_predictions(doc, list(items), start=_START[kind])
-        ignored = len(items) - len(kept)
-        items = kept
     if kind == "event":
         mentions: list[Any] = [(x.trigger.start, x.trigger.end) for x in items]
     else:
         mentions = [(x.span.start, x.span.end) for x in items]
+    ignored = 0
+    if doc is not None:
+        # A mention starts where its item does; the kept ones are the same objects, in order.
+        kept = kept_predictions(doc, mentions, 0)
+        ignored = len(mentions) - len(kept)
     clusters = [x.cluster for x in items]
+    if ignored:  # drop the clusters of the mentions not kept
+        # Equal mentions start alike, so kept_predictions keeps all or none of them, and the
+        # kept mentions are the first or last ones of the list when they equal those (the
+        # usual case: page furniture before or after the article).
+        if mentions[:len(kept)] == kept:
+            del clusters[len(kept):]
+        elif mentions[ignored:] == kept:
+            del clusters[:ignored]
+        else:
+            dropped = set(mentions).difference(kept)
+            clusters = [c for m, c in zip(mentions, clusters, strict=True) if m not in dropped]
+        mentions = kept
     if len(set(mentions)) == len(mentions):
         return mentions, clusters, ignored, 0
     side = Side()
@@ -410,20 +425,25 @@ def _labels(clusters: list[str | None]) -> tuple[list[int], list[int]]:
     return [index[c] if c is not None else number() for c in clusters], sizes
 
 
-def _table(keys: Sequence[Chunk], responses: Sequence[Chunk],
-           doc_ids: Sequence[str] | None = None
-           ) -> tuple[list[int], list[int], list[int], list[int | None]]:
-    """The cluster sizes of paired sides, one pair per document, and for each key mention
-    its cluster and the response cluster of its twin (None: the response lacks it): a key
-    mention is looked up in the responses of its own document only (all those of its
-    doc_id, if given), as mentions of two documents never meet."""
+def _numbers(keys: Sequence[Chunk], responses: Sequence[Chunk],
+             doc_ids: Sequence[str] | None = None) -> list[Numbers]:
+    """_metrics_both of paired sides, one pair per document: a key mention is looked up in
+    the responses of its own document only (all those of its doc_id, if given), as mentions
+    of two documents never meet."""
     twins: list[int | None]
     if len(keys) == 1:
-        key_labels, key_sizes = _labels(keys[0][1])
-        response_labels, response_sizes = _labels(responses[0][1])
-        where = dict(zip(responses[0][0], response_labels, strict=True))
-        twins = list(map(where.get, keys[0][0]))
-        return key_sizes, response_sizes, key_labels, twins
+        (key_mentions, key_clusters, _, _), (mentions, clusters, _, _) = keys[0], responses[0]
+        key_labels, key_sizes = _labels(key_clusters)
+        if len(key_sizes) == len(key_clusters) and len(set(clusters)) + clusters.count(
+                None) - (None in clusters) == len(clusters):  # no id twice on either side
+            # Singletons only: a key mention's twin is a cluster of its own (no mention is
+            # listed twice in a Chunk), so only the shared mentions count.
+            return _singleton_rows(len(key_mentions), len(mentions),
+                                   len(set(mentions).intersection(key_mentions)))
+        response_labels, response_sizes = _labels(clusters)
+        where = dict(zip(mentions, response_labels, strict=True))
+        return _metrics_both(key_sizes, response_sizes, Counter(
+            zip(key_labels, map(where.get, key_mentions), strict=True)))
     key_labels, key_sizes = _labels(list(chain.from_iterable(k[1] for k in keys)))
     response_labels, response_sizes = _labels(
         list(chain.from_iterable(r[1] for r in responses)))
@@ -434,13 +454,14 @@ def _table(keys: Sequence[Chunk], responses: Sequence[Chunk],
             # zip stops at the end of this response's mentions, taking just their labels
             where = dict(zip(response[0], labels, strict=False))
             twins += map(where.get, key[0])
-        return key_sizes, response_sizes, key_labels, twins
-    where_of: dict[str, dict[Mention, int]] = {}
-    for response, doc_id in zip(responses, doc_ids, strict=True):
-        where_of.setdefault(doc_id, {}).update(zip(response[0], labels, strict=False))
-    for key, doc_id in zip(keys, doc_ids, strict=True):
-        twins += map(where_of[doc_id].get, key[0])
-    return key_sizes, response_sizes, key_labels, twins
+    else:
+        where_of: dict[str, dict[Mention, int]] = {}
+        for response, doc_id in zip(responses, doc_ids, strict=True):
+            where_of.setdefault(doc_id, {}).update(zip(response[0], labels, strict=False))
+        for key, doc_id in zip(keys, doc_ids, strict=True):
+            twins += map(where_of[doc_id].get, key[0])
+    return _metrics_both(key_sizes, response_sizes,
+                         Counter(zip(key_labels, twins, strict=True)))
 
 
 @cache
@@ -450,15 +471,13 @@ def _row_keys(prefix: str, kind: str) -> tuple[tuple[str, str, str], ...]:
                  for suffix in ("", NO_SINGLETONS) for metric in METRICS)
 
 
-def _add_rows(counts: Counts, prefix: str, kind: str, keys: Sequence[Chunk],
-              responses: Sequence[Chunk], doc_ids: Sequence[str] | None = None) -> None:
-    ignored = float(sum(r[2] for r in responses))
-    duplicates = float(sum(r[3] for r in responses))
+def _add_rows(counts: Counts, prefix: str, kind: str, rows: list[Numbers], ignored: int,
+              duplicates: int) -> None:
     table = counts.table
-    rows = _metrics_both(*_table(keys, responses, doc_ids))
+    ignored_f, duplicates_f = float(ignored), float(duplicates)
     for key, (p_num, p_den, r_num, r_den) in zip(_row_keys(prefix, kind), rows, strict=True):
         table[key] = {"p_num": p_num, "p_den": p_den, "r_num": r_num, "r_den": r_den,
-                      "ignored": ignored, "duplicates": duplicates}
+                      "ignored": ignored_f, "duplicates": duplicates_f}
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
@@ -466,8 +485,9 @@ def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> 
     ("coreference", "<kind>_<metric>[_nosingletons]", "*")."""
     counts = Counts()
     for kind, layer in KINDS.items():
-        _add_rows(counts, "", kind, [_chunk(gold.layer(layer), kind)],
-                  [_chunk(pred.layer(layer), kind, doc)])
+        response = _chunk(pred.layer(layer), kind, doc)
+        rows = _numbers([_chunk(gold.layer(layer), kind)], [response])
+        _add_rows(counts, "", kind, rows, response[2], response[3])
     return counts
 
 
@@ -492,7 +512,9 @@ def score_cross_document(
         if repeated:
             keys = _drop_repeats(keys, doc_ids, repeated)
             responses = _drop_repeats(responses, doc_ids, repeated)
-        _add_rows(counts, CROSS, kind, keys, responses, doc_ids if repeated else None)
+        rows = _numbers(keys, responses, doc_ids if repeated else None)
+        _add_rows(counts, CROSS, kind, rows, sum([r[2] for r in responses]),
+                  sum([r[3] for r in responses]))
     return counts
 
 
