@@ -164,7 +164,7 @@ def _lea_nums(sizes: list[int], common: list[float]) -> tuple[float, float]:
     (a singleton: 1 when it is a singleton there too). A cluster without common links adds
     0.0, which changes no sum: only the others are read."""
     num = bare = 0.0
-    for s, links in compress(zip(sizes, common, strict=True), common):
+    for s, links in compress(zip(sizes, common, strict=False), common):  # equal lengths
         if s == 1:
             num += links
         else:
@@ -412,6 +412,9 @@ def _labels(clusters: list[str | None]) -> tuple[list[int], list[int]]:
     """The cluster index of each of a side's mentions, given their cluster ids, and the
     cluster sizes: ids are numbered in order of first appearance, then each mention without
     an id is a cluster of its own, in order."""
+    if len(clusters) <= 16 and None not in clusters and len(set(clusters)) == len(clusters):
+        # One mention per id (events, mostly), found at less cost than by a Counter
+        return list(range(len(clusters))), [1] * len(clusters)
     size_of: dict[str | None, int] = Counter(clusters)
     alone = size_of.pop(None, 0)
     sizes = list(size_of.values())
@@ -430,38 +433,48 @@ def _numbers(keys: Sequence[Chunk], responses: Sequence[Chunk],
     """_metrics_both of paired sides, one pair per document: a key mention is looked up in
     the responses of its own document only (all those of its doc_id, if given), as mentions
     of two documents never meet."""
-    twins: list[int | None]
     if len(keys) == 1:
-        (key_mentions, key_clusters, _, _), (mentions, clusters, _, _) = keys[0], responses[0]
-        key_labels, key_sizes = _labels(key_clusters)
-        if len(key_sizes) == len(key_clusters) and len(set(clusters)) + clusters.count(
-                None) - (None in clusters) == len(clusters):  # no id twice on either side
-            # Singletons only: a key mention's twin is a cluster of its own (no mention is
-            # listed twice in a Chunk), so only the shared mentions count.
-            return _singleton_rows(len(key_mentions), len(mentions),
-                                   len(set(mentions).intersection(key_mentions)))
-        response_labels, response_sizes = _labels(clusters)
-        where = dict(zip(mentions, response_labels, strict=True))
-        return _metrics_both(key_sizes, response_sizes, Counter(
-            zip(key_labels, map(where.get, key_mentions), strict=True)))
-    key_labels, key_sizes = _labels(list(chain.from_iterable(k[1] for k in keys)))
-    response_labels, response_sizes = _labels(
-        list(chain.from_iterable(r[1] for r in responses)))
-    labels = iter(response_labels)
-    twins = []
+        key_clusters, clusters = keys[0][1], responses[0][1]
+    else:
+        key_clusters = list(chain.from_iterable(k[1] for k in keys))
+        clusters = list(chain.from_iterable(r[1] for r in responses))
+    key_labels, key_sizes = _labels(key_clusters)
+    if len(key_sizes) == len(key_clusters) and len(set(clusters)) + clusters.count(None) - (
+            None in clusters) == len(clusters):  # no id twice on either side
+        # Singletons only: a key mention's twin is a cluster of its own (no mention is in
+        # a Chunk twice, nor in two Chunks of one doc_id), so only the shared mentions count.
+        if len(keys) == 1:
+            shared = len(set(responses[0][0]).intersection(keys[0][0]))
+        else:
+            shared = len(key_clusters) - list(
+                _twins(keys, responses, [0] * len(clusters), doc_ids)).count(None)
+        return _singleton_rows(len(key_clusters), len(clusters), shared)
+    response_labels, response_sizes = _labels(clusters)
+    return _metrics_both(key_sizes, response_sizes, Counter(
+        zip(key_labels, _twins(keys, responses, response_labels, doc_ids), strict=False)))
+
+
+def _twins(keys: Sequence[Chunk], responses: Sequence[Chunk], labels: list[int],
+           doc_ids: Sequence[str] | None) -> Iterable[int | None]:
+    """The response cluster of each key mention (None: the response lacks it), given the
+    cluster labels of the response mentions, as in _numbers."""
+    if len(keys) == 1:
+        where = dict(zip(responses[0][0], labels, strict=False))
+        return map(where.get, keys[0][0])
+    found = iter(labels)
+    twins: list[int | None] = []
     if doc_ids is None:
         for key, response in zip(keys, responses, strict=True):
             # zip stops at the end of this response's mentions, taking just their labels
-            where = dict(zip(response[0], labels, strict=False))
+            where = dict(zip(response[0], found, strict=False))
             twins += map(where.get, key[0])
-    else:
-        where_of: dict[str, dict[Mention, int]] = {}
-        for response, doc_id in zip(responses, doc_ids, strict=True):
-            where_of.setdefault(doc_id, {}).update(zip(response[0], labels, strict=False))
-        for key, doc_id in zip(keys, doc_ids, strict=True):
-            twins += map(where_of[doc_id].get, key[0])
-    return _metrics_both(key_sizes, response_sizes,
-                         Counter(zip(key_labels, twins, strict=True)))
+        return twins
+    where_of: dict[str, dict[Mention, int]] = {}
+    for response, doc_id in zip(responses, doc_ids, strict=True):
+        where_of.setdefault(doc_id, {}).update(zip(response[0], found, strict=False))
+    for key, doc_id in zip(keys, doc_ids, strict=True):
+        twins += map(where_of[doc_id].get, key[0])
+    return twins
 
 
 @cache
@@ -473,11 +486,14 @@ def _row_keys(prefix: str, kind: str) -> tuple[tuple[str, str, str], ...]:
 
 def _add_rows(counts: Counts, prefix: str, kind: str, rows: list[Numbers], ignored: int,
               duplicates: int) -> None:
+    # Copying a row and setting its numbers costs less than a dict display.
+    zero = {"p_num": 0.0, "p_den": 0.0, "r_num": 0.0, "r_den": 0.0,
+            "ignored": float(ignored), "duplicates": float(duplicates)}
     table = counts.table
-    ignored_f, duplicates_f = float(ignored), float(duplicates)
-    for key, (p_num, p_den, r_num, r_den) in zip(_row_keys(prefix, kind), rows, strict=True):
-        table[key] = {"p_num": p_num, "p_den": p_den, "r_num": r_num, "r_den": r_den,
-                      "ignored": ignored_f, "duplicates": duplicates_f}
+    for key, numbers in zip(_row_keys(prefix, kind), rows, strict=False):  # 10 each
+        table[key] = row = zero.copy()
+        if numbers is not _ZERO:
+            row["p_num"], row["p_den"], row["r_num"], row["r_den"] = numbers
 
 
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
