@@ -95,7 +95,7 @@ def _ceaf(phi: dict[Cell, float], n_rows: int, n_cols: int) -> float:
         return 0.0
     best = [-1.0] * n_rows  # each row's heaviest cell: weight and column
     arg = [-1] * n_rows
-    tied = [-1.0] * n_rows  # a weight a row met twice when it was its heaviest
+    tied = [-1.0] * n_rows  # a row's heaviest weight when met twice (a tie if it stays so)
     rows: list[int] = []  # in order of appearance
     owner = [-1] * n_cols  # the first row of each column
     parent: list[int] | None = None  # union-find over the rows, once two share a column
@@ -141,8 +141,7 @@ def _ceaf(phi: dict[Cell, float], n_rows: int, n_cols: int) -> float:
         if len(group) == 1:
             total += best[group[0]]
             continue
-        columns = [arg[i] for i in group]
-        if len(set(columns)) == len(group) and not any(
+        if len({arg[i] for i in group}) == len(group) and not any(
                 [tied[i] == best[i] for i in group]):
             group.sort()
             total += float(sum([best[i] for i in group]))  # as max_weight_matching
@@ -194,7 +193,7 @@ def _metrics_both(ks: list[int], rs: list[int], n: dict[tuple[int, int | None], 
     over the contingency table. ks / rs: the key and response cluster sizes, all positive;
     n: the contingency table in key mention order, (the cluster of a key mention, the
     response cluster of the same mention or None when the response lacks it) -> mentions
-    (see _table). MUC: |c| - |p(c)| summed over a side's clusters is (shared mentions) -
+    (see _numbers). MUC: |c| - |p(c)| summed over a side's clusters is (shared mentions) -
     (cells of the table).
 
     A cell holds at most as many mentions as its smaller cluster, so one of a singleton
@@ -428,6 +427,12 @@ def _labels(clusters: list[str | None]) -> tuple[list[int], list[int]]:
     return [index[c] if c is not None else number() for c in clusters], sizes
 
 
+def _one_each(clusters: list[str | None]) -> bool:
+    """Is each of these mentions a cluster of its own (no id on two of them)?"""
+    ids = set(clusters)
+    return len(ids) - (None in ids) + clusters.count(None) == len(clusters)
+
+
 def _numbers(keys: Sequence[Chunk], responses: Sequence[Chunk],
              doc_ids: Sequence[str] | None = None) -> list[Numbers]:
     """_metrics_both of paired sides, one pair per document: a key mention is looked up in
@@ -439,8 +444,7 @@ def _numbers(keys: Sequence[Chunk], responses: Sequence[Chunk],
         key_clusters = list(chain.from_iterable(k[1] for k in keys))
         clusters = list(chain.from_iterable(r[1] for r in responses))
     key_labels, key_sizes = _labels(key_clusters)
-    if len(key_sizes) == len(key_clusters) and len(set(clusters)) + clusters.count(None) - (
-            None in clusters) == len(clusters):  # no id twice on either side
+    if len(key_sizes) == len(key_clusters) and _one_each(clusters):
         # Singletons only: a key mention's twin is a cluster of its own (no mention is in
         # a Chunk twice, nor in two Chunks of one doc_id), so only the shared mentions count.
         if len(keys) == 1:
@@ -501,9 +505,9 @@ def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> 
     ("coreference", "<kind>_<metric>[_nosingletons]", "*")."""
     counts = Counts()
     for kind, layer in KINDS.items():
+        key = _chunk(gold.layer(layer), kind)
         response = _chunk(pred.layer(layer), kind, doc)
-        rows = _numbers([_chunk(gold.layer(layer), kind)], [response])
-        _add_rows(counts, "", kind, rows, response[2], response[3])
+        _add_rows(counts, "", kind, _numbers([key], [response]), response[2], response[3])
     return counts
 
 
