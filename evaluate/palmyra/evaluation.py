@@ -232,7 +232,7 @@ def _stack(pairs: Sequence[Pair], layers: Sequence[str], kinds: Sequence[str],
     """Every document's rows (unit i = pairs[i]); with `sentences`, also every sentence's
     rows (palmyra.units), numbered in text order. Documents are scored one after the other,
     every layer of one before the next, so that what the scorers cache about a document
-    (its tokenization) is still there for the next layer."""
+    (its entity mentions) is still there for the next layer."""
     stacked = Stacked()
     spent = dict.fromkeys(layers, 0.0)
     clock = time.perf_counter

@@ -50,16 +50,6 @@ def kept_sorted(doc: Document, items: list[M]) -> list[M]:
     return out
 
 
-def in_annotated_zone(doc: Document, start: int, end: int) -> bool:
-    """Does [start, end) lie inside one zone of article text (a document without zones is
-    all article text)?"""
-    if not doc.zones:
-        return True
-    bounds, ok = _zone_table_of(doc.zones)
-    k = bisect_right(bounds, start)
-    return ok[k] and (end <= start or k == bisect_right(bounds, end - 1))
-
-
 # The last zones asked about and their table, as one tuple (threads never mix two entries).
 _last_table: list[tuple[tuple[Zone, ...], tuple[list[int], list[bool]]] | None] = [None]
 
@@ -176,8 +166,8 @@ class Table:
         key = (id(gold_labels), id(pred_labels))
         hit = self._counters.get(key)
         if hit is None or hit[0] is not gold_labels or hit[1] is not pred_labels:
-            gold_n = _count(gold_labels)
-            pred_n = _count(pred_labels)
+            gold_n = label_counts(gold_labels)
+            pred_n = label_counts(pred_labels)
             labels = [x for x in gold_n.keys() | pred_n.keys() if x is not None]
             hit = self._counters[key] = (gold_labels, pred_labels, (gold_n, pred_n, labels))
         return hit[2]
@@ -186,7 +176,8 @@ class Table:
         return Counts({(self.layer, mode, label): row for (mode, label), row in self.rows.items()})
 
 
-def _count(labels: Sequence[str | None]) -> dict[str | None, float]:
+def label_counts(labels: Sequence[str | None]) -> dict[str | None, float]:
+    """How many times each label occurs, as floats."""
     out: dict[str | None, float] = {}
     for label in labels:
         out[label] = out.get(label, 0.0) + 1.0

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from palmyra.annotations import AnnotationDocument, Number
 from palmyra.corpus import Document
-from palmyra.scoring._common import Table, kept_predictions
+from palmyra.scoring._common import Table, kept_predictions, label_counts
 from palmyra.spans import match_keys, match_overlaps, overlap
 from palmyra.stats import TOTAL, Counts
 
@@ -169,8 +169,8 @@ def _counts(glabels: list[str], plabels: list[str], pairs: list[tuple[int, int]]
     each mode of MODES, where `chosen` are the pairs that the mode's mask flags, built
     directly: the label counts are shared by all modes, and a mode with the same mask as an
     earlier one gets copies of its rows."""
-    gold_n = _count(glabels)
-    pred_n = _count(plabels)
+    gold_n = label_counts(glabels)
+    pred_n = label_counts(plabels)
     names = gold_n.keys() | pred_n.keys()  # Table's label order
     if TOTAL in names:  # a kind named like the total row: Table merges the two rows
         table = Table(LAYER)
@@ -211,10 +211,3 @@ def _counts(glabels: list[str], plabels: list[str], pairs: list[tuple[int, int]]
 def _keys(labels: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
     """The row keys for a tuple of labels: per mode of MODES, the total's, then the labels'."""
     return tuple([(LAYER, mode, label) for mode in MODES for label in (TOTAL, *labels)])
-
-
-def _count(labels: list[str]) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for label in labels:
-        out[label] = out.get(label, 0.0) + 1.0
-    return out
