@@ -73,12 +73,15 @@ class Stub:
                 try:
                     reply = stub.answer(body, n)
                     time.sleep(reply.delay)
+                finally:
+                    # Out of flight before the reply is written: the client may send its
+                    # next request as soon as it has read this one.
+                    with stub.lock:
+                        stub.in_flight -= 1
+                try:
                     self._send(reply)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test)
-                finally:
-                    with stub.lock:
-                        stub.in_flight -= 1
 
             def _send(self, reply: Reply) -> None:
                 if reply.body is not None:
