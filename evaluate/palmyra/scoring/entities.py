@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 
 from palmyra.annotations import AnnotationDocument
 from palmyra.corpus import Document
@@ -30,15 +30,14 @@ LAYER = "entities"
 MODES = ("strict", "exact", "partial", "type")
 
 Mention = tuple[int, int, str]  # (start, end, type)
-_MENTION = attrgetter("span.start", "span.end", "type")
 _TYPE = itemgetter(2)
-Pairs = Sequence[tuple]
+TypePairs = Sequence[tuple[str, str]]  # (gold type, predicted type) of each pair
 COR, INC, PAR = "correct", "incorrect", "partial"
 
 
 def mentions(doc: AnnotationDocument) -> list[Mention]:
     """The entity mentions of a document as (start, end, type), in canonical order."""
-    return sorted(map(_MENTION, doc.layer(LAYER)))
+    return sorted([(e.span.start, e.span.end, e.type) for e in doc.layer(LAYER)])
 
 
 def scored_mentions(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document
@@ -65,7 +64,7 @@ def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> 
     return _score_sorted(*scored_mentions(gold, pred, doc))
 
 
-def _unmatched(n: int, pairs: Pairs, side: int) -> list[int]:
+def _unmatched(n: int, pairs: Sequence[tuple], side: int) -> list[int]:
     if not pairs:
         return list(range(n))
     used = {pair[side] for pair in pairs}
@@ -85,14 +84,14 @@ def _score_sorted(gold: list[Mention], pred: list[Mention], ignored: int) -> Cou
         # No repeated mention (the common case): identical mentions are a set intersection.
         g_left = [m for m in gold if m not in common]
         p_left = [m for m in pred if m not in common]
-        identical = sorted(common)
+        identical = [m for m in gold if m in common]  # sorted, as gold is
     else:
         typed = match_keys(gold, pred)
         identical = [gold[g] for g, _ in typed]
         g_left = [gold[g] for g in _unmatched(len(gold), typed, 0)]
         p_left = [pred[p] for p in _unmatched(len(pred), typed, 1)]
-    rows = _Rows(gold, pred, identical, ignored)
     if not g_left or not p_left:
+        rows = _Rows(gold, pred, identical, ignored)
         for mode in MODES:
             rows.emit(mode)
         return Counts(rows.table)
@@ -107,14 +106,17 @@ def _score_sorted(gold: list[Mention], pred: list[Mention], ignored: int) -> Cou
         # same mentions, and the pairs with identical (non-empty) spans are exactly the
         # leftovers that exact and partial mode pair first.
         pairs = [(g_left[g[0]], p_left[p[0]]) for g, p in clusters]
-        retyped = [(g, p) for g, p in pairs if g[0] == p[0] and g[1] == p[1]]
-        moved = [(g, p) for g, p in pairs if g[0] != p[0] or g[1] != p[1]]
-        rows.emit("strict", incorrect=pairs)
+        retyped = [(g[2], p[2]) for g, p in pairs if g[0] == p[0] and g[1] == p[1]]
+        moved = [(g[2], p[2]) for g, p in pairs if g[0] != p[0] or g[1] != p[1]]
+        types = retyped + moved
+        rows = _Rows(gold, pred, identical, ignored, paired=types)
+        rows.emit("strict", incorrect=types)
         rows.emit("exact", correct=retyped, incorrect=moved)
         rows.emit("partial", correct=retyped, partial=moved)
-        rows.emit("type", correct=[(g, p) for g, p in pairs if g[2] == p[2]],
-                  incorrect=[(g, p) for g, p in pairs if g[2] != p[2]])
+        rows.emit("type", correct=[t for t in types if t[0] == t[1]],
+                  incorrect=[t for t in types if t[0] != t[1]])
         return Counts(rows.table)
+    rows = _Rows(gold, pred, identical, ignored)
     _emit_solved(rows, g_left, p_left, clusters)
     return Counts(rows.table)
 
@@ -122,7 +124,8 @@ def _score_sorted(gold: list[Mention], pred: list[Mention], ignored: int) -> Cou
 def _emit_solved(rows: _Rows, g_left: list[Mention], p_left: list[Mention],
                  clusters: list) -> None:
     """The four modes' rows when some cluster of overlapping leftovers holds more than one
-    mention on a side: each mode solves its own best pairing."""
+    mention on a side: each mode solves its own best pairing (so modes match different
+    pairs, and the rows are built without `paired`)."""
     gspans = [(s, e) for s, e, _ in g_left]
     pspans = [(s, e) for s, e, _ in p_left]
 
@@ -132,8 +135,8 @@ def _emit_solved(rows: _Rows, g_left: list[Mention], p_left: list[Mention],
     def ov(g: int, p: int) -> int:
         return overlap(gspans[g], pspans[p])
 
-    def mentions_of(pairs: list[tuple[int, int]]) -> list[tuple[Mention, Mention]]:
-        return [(g_left[g], p_left[p]) for g, p in pairs]
+    def types_of(pairs: list[tuple[int, int]]) -> list[tuple[str, str]]:
+        return [(g_left[g][2], p_left[p][2]) for g, p in pairs]
 
     strict_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p)), gspans, pspans)
     type_rest = solve_clusters(clusters, lambda g, p: (same_type(g, p), 1, ov(g, p)),
@@ -146,12 +149,12 @@ def _emit_solved(rows: _Rows, g_left: list[Mention], p_left: list[Mention],
                                     _unmatched(len(p_left), retyped, 1))
     span_rest = solve_clusters(clusters, lambda g, p: (1, ov(g, p), same_type(g, p)),
                                gspans, pspans)
-    rows.emit("strict", incorrect=mentions_of(strict_rest))
-    rows.emit("exact", correct=mentions_of(retyped), incorrect=mentions_of(span_rest))
-    rows.emit("partial", correct=mentions_of(retyped), partial=mentions_of(span_rest))
-    typed_pairs = mentions_of(type_rest)
-    rows.emit("type", correct=[(g, p) for g, p in typed_pairs if g[2] == p[2]],
-              incorrect=[(g, p) for g, p in typed_pairs if g[2] != p[2]])
+    rows.emit("strict", incorrect=types_of(strict_rest))
+    rows.emit("exact", correct=types_of(retyped), incorrect=types_of(span_rest))
+    rows.emit("partial", correct=types_of(retyped), partial=types_of(span_rest))
+    typed = types_of(type_rest)
+    rows.emit("type", correct=[t for t in typed if t[0] == t[1]],
+              incorrect=[t for t in typed if t[0] != t[1]])
 
 
 class _Rows:
@@ -159,23 +162,34 @@ class _Rows:
     the predicted type; P and R with half credit for PAR (only partial mode has PAR).
 
     Identical mentions are COR in every mode: they make a base row per type, copied for each
-    mode, which then adds its other pairs (`outcomes`, usually few).
+    mode, which then adds its other pairs (usually few). When every mode matches the same
+    pairs (`paired`, as (gold type, predicted type)), they come off MIS and SPU in the base
+    rows once, and each mode's `emit` only sorts those pairs into COR, INC and PAR.
     """
 
     def __init__(self, gold: Sequence[Mention], pred: Sequence[Mention],
-                 identical: Sequence[Mention], ignored: int):
+                 identical: Sequence[Mention], ignored: int, paired: TypePairs = ()):
         self.table: dict[tuple[str, str, str], Tally] = {}
         n_gold = Counter(map(_TYPE, gold))
         n_pred = Counter(map(_TYPE, pred))
         same = Counter(map(_TYPE, identical))
-        self.base: dict[str, Tally] = {TOTAL: _row(len(identical), len(gold), len(pred))}
-        self.base[TOTAL]["ignored"] = float(ignored)
+        base = self.base = {TOTAL: _row(len(identical), len(gold), len(pred))}
+        base[TOTAL]["ignored"] = float(ignored)
         for label in sorted(n_gold.keys() | n_pred.keys()):
-            self.base[label] = _row(same[label], n_gold[label], n_pred[label])
+            base[label] = _row(same[label], n_gold[label], n_pred[label])
+        self.classify_only = bool(paired)
+        if paired:
+            n = len(paired)
+            base[TOTAL]["missed"] -= n
+            base[TOTAL]["spurious"] -= n
+            for g, p in paired:
+                base[g]["missed"] -= 1
+                base[p]["spurious"] -= 1
 
-    def emit(self, mode: str, correct: Pairs = (), incorrect: Pairs = (),
-             partial: Pairs = ()) -> None:
-        """The rows of one mode: the base rows plus its other pairs (mention tuples)."""
+    def emit(self, mode: str, correct: TypePairs = (), incorrect: TypePairs = (),
+             partial: TypePairs = ()) -> None:
+        """The rows of one mode: the base rows plus its other pairs, given as the (gold type,
+        predicted type) of each pair."""
         rows = {label: row.copy() for label, row in self.base.items()}
         total = rows[TOTAL]
         for kind, credit, pairs in ((COR, 1.0, correct), (INC, 0.0, incorrect),
@@ -184,19 +198,23 @@ class _Rows:
                 continue
             n = len(pairs)
             total[kind] += n
-            total["missed"] -= n
-            total["spurious"] -= n
-            total["r_num"] += credit * n
-            total["p_num"] += credit * n
-            for g, p in pairs:
-                row = rows[g[2]]
-                row[kind] += 1
-                row["missed"] -= 1
-                rival = rows[p[2]]
-                rival["spurious"] -= 1
-                if credit:  # adding 0.0 would change nothing
+            if credit:  # adding 0.0 would change nothing
+                total["r_num"] += credit * n
+                total["p_num"] += credit * n
+                for g, p in pairs:
+                    row = rows[g]
+                    row[kind] += 1
                     row["r_num"] += credit
-                    rival["p_num"] += credit
+                    rows[p]["p_num"] += credit
+            else:
+                for g, _ in pairs:
+                    rows[g][kind] += 1
+            if not self.classify_only:
+                total["missed"] -= n
+                total["spurious"] -= n
+                for g, p in pairs:
+                    rows[g]["missed"] -= 1
+                    rows[p]["spurious"] -= 1
         table = self.table
         for label, row in rows.items():
             table[(LAYER, mode, label)] = row
