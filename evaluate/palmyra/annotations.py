@@ -18,7 +18,7 @@ SCHEMA_VERSION = "1.0.0"
 LAYERS = ("entities", "events", "numbers", "attributions")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     start: int
     end: int
@@ -40,7 +40,7 @@ def _compact(d: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in d.items() if v is not None}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entity:
     span: Span
     type: str
@@ -61,7 +61,7 @@ class Entity:
                          "note": self.note})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Argument:
     role: str
     mention: str | None = None
@@ -76,7 +76,7 @@ class Argument:
                          **(self.span.to_dict() if self.span else {})})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class EventTime:
     value: str
     mod: str | None = None
@@ -91,7 +91,7 @@ class EventTime:
                          "span": self.span.to_dict() if self.span else None})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     trigger: Span
     type: str
@@ -121,7 +121,7 @@ _NUMBER_FIELDS = ("value", "low", "high", "timex", "qualifier", "increment", "un
                   "entity", "event", "role", "note")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Number:
     span: Span
     kind: str
@@ -159,7 +159,7 @@ class Number:
         return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     span: Span
     mention: str | None = None
@@ -172,7 +172,7 @@ class Source:
         return _compact({**self.span.to_dict(), "mention": self.mention})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attribution:
     cue: tuple[Span, ...]
     content: tuple[Span, ...]
@@ -200,7 +200,7 @@ class Attribution:
                          "parent": self.parent, "hedged": self.hedged, "note": self.note})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnnotationDocument:
     """One document's annotations. A layer that is None was not annotated (or predicted)."""
 
