@@ -17,10 +17,12 @@ from palmyra.spans import (
     align,
     align_spans,
     assign,
+    lone_pairs,
     match_graph,
     match_keys,
     match_overlaps,
     overlap,
+    overlap_clusters,
 )
 from palmyra.tokenize import (
     _SCAN,
@@ -123,6 +125,46 @@ def test_overlap_stage_maximizes_pairs_then_overlap() -> None:
     pairs = match_overlaps([(0, 4), (7, 12)], [(1, 2), (3, 8), (9, 10)], [0, 1], [0, 1, 2],
                            lambda g, p: (1,))
     assert len(pairs) == 2
+
+
+def test_lone_pairs_by_hand() -> None:
+    gold = [(0, 5, "A"), (6, 9, "A"), (20, 30, "B"), (40, 45, "A")]
+    pred = [(0, 5, "A"), (7, 12, "B"), (31, 33, "A"), (40, 45, "B")]
+    # (0,5,A) is identical; (6,9)-(7,12) and (40,45) A-B are one-to-one chains; (20,30)
+    # and (31,33) overlap nothing.
+    assert lone_pairs(gold, pred) == (
+        [(0, 5, "A")], [((6, 9, "A"), (7, 12, "B")), ((40, 45, "A"), (40, 45, "B"))])
+    # A chain with two predictions for one gold item needs an assignment.
+    assert lone_pairs([(0, 10, "A")], [(1, 3, "A"), (5, 8, "A")]) is None
+    # A chain of two gold items and no prediction does not.
+    assert lone_pairs([(0, 10, "A"), (5, 12, "A")], [(20, 25, "A")]) == ([], [])
+    assert lone_pairs([(3, 3, "A")], []) is None  # an empty span
+    assert lone_pairs([], []) == ([], [])
+    # Repeated items are paired one-to-one; the leftover copy chains like any other.
+    assert lone_pairs([(0, 4, "A"), (0, 4, "A")], [(0, 4, "A"), (2, 6, "B")]) == (
+        [(0, 4, "A")], [((0, 4, "A"), (2, 6, "B"))])
+
+
+_ITEMS = st.lists(st.tuples(st.integers(0, 30), st.integers(0, 6), st.sampled_from("AB")),
+                  max_size=9).map(lambda xs: sorted((s, s + n, t) for s, n, t in xs))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_ITEMS, _ITEMS)
+def test_lone_pairs_agree_with_the_two_stages(gold: list, pred: list) -> None:
+    identical = match_keys(gold, pred)
+    g_left = [i for i in range(len(gold)) if i not in {g for g, _ in identical}]
+    p_left = [j for j in range(len(pred)) if j not in {p for _, p in identical}]
+    spans = ([s[:2] for s in gold], [s[:2] for s in pred])
+    clusters = overlap_clusters(*spans, g_left, p_left)
+    lone = lone_pairs(gold, pred)
+    if lone is None:
+        assert any(s >= e for s, e, _ in gold + pred) or any(
+            len(g) > 1 or len(p) > 1 for g, p in clusters)
+        return
+    assert sorted(lone[0]) == sorted(gold[g] for g, _ in identical)
+    assert all(len(g) == 1 and len(p) == 1 for g, p in clusters)
+    assert sorted(lone[1]) == sorted((gold[g[0]], pred[p[0]]) for g, p in clusters)
 
 
 def test_align_exact_only_without_weight() -> None:

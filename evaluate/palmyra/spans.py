@@ -32,8 +32,10 @@ import heapq
 import math
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 Interval = tuple[int, int]
+Item = TypeVar("Item", bound=tuple)  # (start, end, ...)
 WeightTuple = tuple[float, ...]
 Weight = Callable[[int, int], "WeightTuple | None"]
 
@@ -222,6 +224,57 @@ def overlap_clusters(gold_spans: Sequence[Interval], pred_spans: Sequence[Interv
     return [(g, p) if len(g) == 1 and len(p) == 1 else (sorted(g), sorted(p)) for g, p in out
             if (len(g) == 1 and len(p) == 1)
             or any(overlap(gold_spans[a], pred_spans[b]) for a in g for b in p)]
+
+
+def lone_pairs(gold: Sequence[Item], pred: Sequence[Item]
+               ) -> tuple[list[Item], list[tuple[Item, Item]]] | None:
+    """Both stages in one sweep, for items (start, end, ...) sorted on both sides, when no
+    assignment is needed: the items equal on both sides (paired one-to-one), and the pairs of
+    overlapping leftovers, if every chain of overlapping leftovers (as overlap_clusters
+    forms them) holds at most one item per side. None when some chain holds more, or some
+    span is empty; then match_keys, overlap_clusters and solve_clusters decide."""
+    identical: list[Item] = []
+    pairs: list[tuple[Item, Item]] = []
+    n_gold, n_pred = len(gold), len(pred)
+    i = j = 0
+    reach = -1
+    chain_gold = chain_pred = None  # the current chain's last item on each side
+    crowded = False  # the chain holds two items on one side
+    while i < n_gold or j < n_pred:
+        if j == n_pred or (i < n_gold and gold[i] < pred[j]):
+            item, side = gold[i], 0
+            i += 1
+        elif i == n_gold or pred[j] < gold[i]:
+            item, side = pred[j], 1
+            j += 1
+        else:
+            identical.append(gold[i])
+            i += 1
+            j += 1
+            continue
+        start, end = item[0], item[1]
+        if start >= end:
+            return None
+        if start >= reach:  # the chain so far is closed
+            if chain_gold is not None and chain_pred is not None:
+                if crowded:
+                    return None
+                pairs.append((chain_gold, chain_pred))
+            chain_gold = chain_pred = None
+            crowded = False
+        if side:
+            crowded = crowded or chain_pred is not None
+            chain_pred = item
+        else:
+            crowded = crowded or chain_gold is not None
+            chain_gold = item
+        if end > reach:
+            reach = end
+    if chain_gold is not None and chain_pred is not None:
+        if crowded:
+            return None
+        pairs.append((chain_gold, chain_pred))
+    return identical, pairs
 
 
 def solve_clusters(clusters: list[Cluster], weight: Weight,
@@ -444,5 +497,5 @@ def align_spans(gold_spans: Sequence[Interval], pred_spans: Sequence[Interval], 
 
 
 __all__ = ["Alignment", "Cluster", "Interval", "Weight", "align", "align_spans", "assign",
-           "match_graph", "match_keys", "match_overlaps", "max_weight_matching",
+           "lone_pairs", "match_graph", "match_keys", "match_overlaps", "max_weight_matching",
            "max_weight_total", "overlap", "overlap_clusters", "solve_clusters"]

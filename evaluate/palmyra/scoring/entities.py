@@ -23,7 +23,7 @@ from operator import itemgetter
 from palmyra.annotations import AnnotationDocument
 from palmyra.corpus import Document
 from palmyra.scoring._common import TOTAL, kept_sorted
-from palmyra.spans import match_keys, overlap, overlap_clusters, solve_clusters
+from palmyra.spans import lone_pairs, match_keys, overlap, overlap_clusters, solve_clusters
 from palmyra.stats import Counts, Tally
 
 LAYER = "entities"
@@ -78,34 +78,12 @@ def score_mentions(gold: Sequence[Mention], pred: Sequence[Mention], ignored: in
 
 
 def _score_sorted(gold: list[Mention], pred: list[Mention], ignored: int) -> Counts:
-    gold_set, pred_set = set(gold), set(pred)
-    common = gold_set & pred_set
-    if len(gold_set) == len(gold) and len(pred_set) == len(pred):
-        # No repeated mention (the common case): identical mentions are a set intersection.
-        g_left = [m for m in gold if m not in common]
-        p_left = [m for m in pred if m not in common]
-        identical = [m for m in gold if m in common]  # sorted, as gold is
-    else:
-        typed = match_keys(gold, pred)
-        identical = [gold[g] for g, _ in typed]
-        g_left = [gold[g] for g in _unmatched(len(gold), typed, 0)]
-        p_left = [pred[p] for p in _unmatched(len(pred), typed, 1)]
-    if not g_left or not p_left:
-        rows = _Rows(gold, pred, identical, ignored)
-        for mode in MODES:
-            rows.emit(mode)
-        return Counts(rows.table)
-
-    gspans = [(s, e) for s, e, _ in g_left]
-    pspans = [(s, e) for s, e, _ in p_left]
-    # Strict and type mode pair the overlapping leftovers (type mode: same type first).
-    clusters = overlap_clusters(gspans, pspans, range(len(g_left)), range(len(p_left)))
-    if all(len(g) == 1 and len(p) == 1 for g, p in clusters) and all(
-            s < e for s, e in gspans):
-        # The usual case: every cluster is one overlapping pair, so every mode pairs the
-        # same mentions, and the pairs with identical (non-empty) spans are exactly the
+    lone = lone_pairs(gold, pred)
+    if lone is not None:
+        # The usual case: every chain of overlapping leftovers is one pair at most, so every
+        # mode pairs the same mentions, and the pairs with identical spans are exactly the
         # leftovers that exact and partial mode pair first.
-        pairs = [(g_left[g[0]], p_left[p[0]]) for g, p in clusters]
+        identical, pairs = lone
         retyped = [(g[2], p[2]) for g, p in pairs if g[0] == p[0] and g[1] == p[1]]
         moved = [(g[2], p[2]) for g, p in pairs if g[0] != p[0] or g[1] != p[1]]
         types = retyped + moved
@@ -116,16 +94,26 @@ def _score_sorted(gold: list[Mention], pred: list[Mention], ignored: int) -> Cou
         rows.emit("type", correct=[t for t in types if t[0] == t[1]],
                   incorrect=[t for t in types if t[0] != t[1]])
         return Counts(rows.table)
-    rows = _Rows(gold, pred, identical, ignored)
+    typed = match_keys(gold, pred)
+    rows = _Rows(gold, pred, [gold[g] for g, _ in typed], ignored)
+    g_left = [gold[g] for g in _unmatched(len(gold), typed, 0)]
+    p_left = [pred[p] for p in _unmatched(len(pred), typed, 1)]
+    if not g_left or not p_left:
+        for mode in MODES:
+            rows.emit(mode)
+        return Counts(rows.table)
+    gspans = [(s, e) for s, e, _ in g_left]
+    pspans = [(s, e) for s, e, _ in p_left]
+    clusters = overlap_clusters(gspans, pspans, range(len(g_left)), range(len(p_left)))
     _emit_solved(rows, g_left, p_left, clusters)
     return Counts(rows.table)
 
 
 def _emit_solved(rows: _Rows, g_left: list[Mention], p_left: list[Mention],
                  clusters: list) -> None:
-    """The four modes' rows when some cluster of overlapping leftovers holds more than one
-    mention on a side: each mode solves its own best pairing (so modes match different
-    pairs, and the rows are built without `paired`)."""
+    """The four modes' rows in general (some chain of overlapping leftovers holds more than
+    one mention on a side, or a span is empty): each mode solves its own best pairing (so
+    modes may match different pairs, and the rows are built without `paired`)."""
     gspans = [(s, e) for s, e, _ in g_left]
     pspans = [(s, e) for s, e, _ in p_left]
 
