@@ -421,15 +421,22 @@ def _aligned_ranges(doc: Document, mentions: list[Mention]) -> list[Mention] | N
     zone_starts, zone_ends = bounds
     text, previous_end = doc.text, -1
     one_sentence = _ONE_SENTENCE.fullmatch
+    # The zone of the mention (k), its start and end (limit): mentions come in order, so
+    # the zone changes only when a mention starts at or after the next zone's start.
+    k, zone_start, limit, next_start = -1, -1, -1, zone_starts[0] if zone_starts else 0
     for start, end, _ in mentions:
-        k = bisect_right(zone_starts, start) - 1
-        if k < 0:
-            return None  # before the first annotated zone
-        limit = min(zone_ends[k], len(text))
+        if start >= next_start:
+            k = bisect_right(zone_starts, start) - 1
+            if k < 0:
+                return None  # no annotated zone
+            zone_start, limit = zone_starts[k], min(zone_ends[k], len(text))
+            next_start = zone_starts[k + 1] if k + 1 < len(zone_starts) else len(text) + 1
         if not previous_end <= start < end <= limit:
-            return None  # outside the annotated zones, across zones, empty or overlapping
+            # before the first annotated zone, outside the annotated zones, across zones,
+            # empty or overlapping
+            return None
         if not one_sentence(text, start, end) or (
-                start != zone_starts[k] and not text[start - 1].isspace()):
+                start != zone_start and not text[start - 1].isspace()):
             return None
         if end != limit and not text[end].isspace() and (
                 text[end] not in _MARKS or text[end - 2:end - 1] == "."

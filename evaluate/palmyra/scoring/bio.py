@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 
 from palmyra.annotations import AnnotationDocument
 from palmyra.corpus import Document
@@ -38,6 +39,7 @@ LAYER = "bio"
 MODES = ("seqeval_default", "seqeval_strict")
 
 Run = tuple[str, ...]
+_LABEL = itemgetter(2)
 RunCounts = tuple[tuple[str, str, int, int, int], ...]  # (mode, type, gold, pred, tp)
 
 
@@ -57,9 +59,9 @@ def _chunks_of_ranges(gold: list[tuple[int, int, str]], pred: list[tuple[int, in
                       ) -> RunCounts:
     """Per mode and type, the chunks seqeval would read off the tags of well-formed ranges
     (the ranges themselves): (mode, type, gold, pred, tp)."""
-    n_gold = Counter(label for _, _, label in gold)
-    n_pred = Counter(label for _, _, label in pred)
-    n_both = Counter(label for _, _, label in set(gold).intersection(pred))
+    n_gold = Counter(map(_LABEL, gold))
+    n_pred = Counter(map(_LABEL, pred))
+    n_both = Counter(map(_LABEL, set(gold).intersection(pred)))
     counts = [(label, n_gold[label], n_pred[label], n_both[label])
               for label in sorted(n_gold.keys() | n_pred.keys())]
     return tuple((mode, *row) for mode in MODES for row in counts)
