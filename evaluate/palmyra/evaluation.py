@@ -286,15 +286,30 @@ def _score_shard(bounds: tuple[int, int]) -> tuple[Stacked, Stacked | None]:
         return _stack(pairs[start:stop], layers, kinds, scorers, sentences)
 
 
+def _cross_in_shard(kinds: Sequence[str]) -> tuple[Counts, float]:
+    """In a worker process: cross-document coreference of all the pairs, and its seconds."""
+    assert _shard is not None
+    started = time.perf_counter()
+    with _collector_paused():
+        counts = coref.score_cross_document(_shard[0], kinds)
+    return counts, time.perf_counter() - started
+
+
+_Parallel = tuple[Stacked, Stacked | None, tuple[Counts, float] | None]
+
+
 def _stack_in_parallel(pairs: list[Pair], layers: Sequence[str], kinds: Sequence[str],
-                       scorers: Mapping[str, Scorer], sentences: bool, jobs: int,
-                       meanwhile: Callable[[], None]
-                       ) -> tuple[Stacked, Stacked | None] | None:
-    """The rows of every document, scored in `jobs` processes while this one runs
-    `meanwhile` (None when processes cannot be had here: the caller scores in this one).
+                       scorers: Mapping[str, Scorer], sentences: bool, jobs: int
+                       ) -> _Parallel | None:
+    """The rows of every document, scored in `jobs` processes, and cross-document
+    coreference (with its seconds) when it is among the layers (None when processes cannot
+    be had here: the caller scores in this one).
+
     Scores are sums of per-document counts, so the shards need nothing from each other; the
     shards' rows are gathered in document order, as one process gathers them, so the
-    results are identical."""
+    results are identical. Cross-document coreference is the longest single task: it is
+    given to a worker first. (Run here instead, it would compete with the workers for the
+    processors, and with the thread that hands them their shards.)"""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
     from pickle import PicklingError
@@ -306,18 +321,20 @@ def _stack_in_parallel(pairs: list[Pair], layers: Sequence[str], kinds: Sequence
     try:
         with ProcessPoolExecutor(max_workers=jobs, initializer=_start_shard,
                                  initargs=(pairs, layers, kinds, scorers, sentences)) as pool:
+            cross = (pool.submit(_cross_in_shard, kinds) if "coreference" in layers
+                     else None)
             futures = [pool.submit(_score_shard, b) for b in bounds]
-            meanwhile()
             stacked, by_sentence = Stacked(), Stacked() if sentences else None
             for (start, _), future in zip(bounds, futures, strict=True):
                 docs, parts = future.result()
                 stacked.merge(docs, start)
                 if by_sentence is not None and parts is not None:
                     by_sentence.merge(parts, by_sentence.n_units)
+            cross_result = cross.result() if cross is not None else None
     except (OSError, BrokenProcessPool, PicklingError, AttributeError):
         return None  # no processes (a sandbox), or a scorer that cannot be sent to one
     stacked.n_units = len(pairs)
-    return stacked, by_sentence
+    return stacked, by_sentence, cross_result
 
 
 def _jobs(jobs: int) -> int:
@@ -339,29 +356,28 @@ def _score(gold: Docs, preds: Docs, corpus: Mapping[str, Document], layers: Sequ
     if absent:
         raise UsageError([f"no scorer for layer {x!r}" for x in absent])
     pairs = [(gold[d], preds.get(d) or AnnotationDocument(d), corpus[d]) for d in sorted(gold)]
-    cross: list[Counts] = []
-
-    def cross_document() -> None:
-        if "coreference" in layers and not cross:
-            started = time.perf_counter()
-            cross.append(coref.score_cross_document(pairs, kinds))
-            timings["score:coreference-cross-document"] = time.perf_counter() - started
-
     jobs = min(_jobs(jobs), len(pairs) // PARALLEL_MIN_DOCUMENTS)
     sentences = unit == "sentence"
-    stacks = None
+    parallel = None
     with _collector_paused():
         if jobs > 1:
             started = time.perf_counter()
-            stacks = _stack_in_parallel(pairs, layers, kinds, scorers, sentences, jobs,
-                                        cross_document)
-            if stacks is not None:
+            parallel = _stack_in_parallel(pairs, layers, kinds, scorers, sentences, jobs)
+            if parallel is not None:
                 timings[f"score:layers ({jobs} processes)"] = time.perf_counter() - started
-        if stacks is None:
-            stacks = _stack(pairs, layers, kinds, scorers, sentences, timings)
-        cross_document()
-    return _Scored([g.doc_id for g, _, _ in pairs], *stacks, cross[0] if cross else Counts(),
-                   missing, not_in_gold)
+        if parallel is not None:
+            stacked, by_sentence, cross = parallel
+        else:
+            stacked, by_sentence = _stack(pairs, layers, kinds, scorers, sentences, timings)
+            cross = None
+            if "coreference" in layers:
+                started = time.perf_counter()
+                cross = (coref.score_cross_document(pairs, kinds),
+                         time.perf_counter() - started)
+    if cross is not None:
+        timings["score:coreference-cross-document"] = cross[1]
+    return _Scored([g.doc_id for g, _, _ in pairs], stacked, by_sentence,
+                   cross[0] if cross else Counts(), missing, not_in_gold)
 
 
 def _metrics(counts: Counts, layers: Sequence[str]
