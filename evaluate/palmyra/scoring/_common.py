@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import TypeVar
 
@@ -182,3 +182,72 @@ def label_counts(labels: Sequence[str | None]) -> dict[str | None, float]:
     for label in labels:
         out[label] = out.get(label, 0.0) + 1.0
     return out
+
+
+# --- rows built from per-label pair counts ------------------------------------------------
+
+# The labels of a pair of label lists: the row of each label before any pair counts, and the
+# numbers of gold and predicted items.
+LabelRows = tuple[dict[str | None, Tally], float, float]
+# A mode's counts: (mode, label rows, pairs by gold label, pairs by predicted label, pairs,
+# ignored items).
+ModeCounts = tuple[str, LabelRows, Mapping[str | None, float], Mapping[str | None, float],
+                   float, int]
+
+
+def label_rows(gold_labels: Sequence[str | None], pred_labels: Sequence[str | None]
+               ) -> LabelRows:
+    """The row of each label before any pair counts (its gold and predicted items), and
+    the sizes of both sides: computed once, shared by the modes that count these lists."""
+    rows: dict[str | None, Tally] = {}
+    for label in gold_labels:
+        row = rows.get(label)
+        if row is None:
+            rows[label] = {"p_num": 0.0, "p_den": 0.0, "r_num": 0.0, "r_den": 1.0}
+        else:
+            row["r_den"] += 1.0
+    for label in pred_labels:
+        row = rows.get(label)
+        if row is None:
+            rows[label] = {"p_num": 0.0, "p_den": 1.0, "r_num": 0.0, "r_den": 0.0}
+        else:
+            row["p_den"] += 1.0
+    return rows, float(len(gold_labels)), float(len(pred_labels))
+
+
+def mode_rows(layer: str, modes: Sequence[ModeCounts]) -> Counts:
+    """The rows that Table.tally adds for each mode (a total with the ignored items, and one
+    row per label but None, counted on the gold label for recall and on the predicted one
+    for precision), built from the pair counts per label and the label rows that modes
+    share. Scorers that count many modes of one document use this rather than a Table."""
+    if any(TOTAL in labels[0] for _, labels, _, _, _, _ in modes):
+        # A label named like the total row: Table adds its counts to the total's.
+        table = Table(layer)
+        for mode, (templates, n_gold, n_pred), r_num, p_num, n, ignored in modes:
+            table.add(mode, TOTAL, p_num=float(n), p_den=n_pred, r_num=float(n), r_den=n_gold,
+                      ignored=float(ignored))
+            for label, t in templates.items():
+                table.add(mode, label, p_num=p_num.get(label, 0.0), p_den=t["p_den"],
+                          r_num=r_num.get(label, 0.0), r_den=t["r_den"])
+        return table.counts()
+    rows: dict[tuple[str, str, str | None], Tally] = {}
+    for mode, (templates, n_gold, n_pred), r_num, p_num, n, ignored in modes:
+        rows[(layer, mode, TOTAL)] = {"p_num": float(n), "p_den": n_pred, "r_num": float(n),
+                                      "r_den": n_gold, "ignored": float(ignored)}
+        if r_num is p_num:  # every pair has one label
+            count = r_num.get
+            for label, template in templates.items():
+                row = rows[(layer, mode, label)] = template.copy()
+                k = count(label)
+                if k:
+                    row["p_num"] = row["r_num"] = k
+        else:
+            for label, template in templates.items():
+                rows[(layer, mode, label)] = template.copy()
+            for label, k in r_num.items():
+                rows[(layer, mode, label)]["r_num"] = k
+            for label, k in p_num.items():
+                rows[(layer, mode, label)]["p_num"] = k
+        if None in templates:  # counted in the total only
+            del rows[(layer, mode, None)]
+    return Counts(rows)  # type: ignore[arg-type]

@@ -30,7 +30,7 @@ from operator import itemgetter
 
 from palmyra.annotations import AnnotationDocument, Entity, Event
 from palmyra.corpus import Document
-from palmyra.scoring._common import TOTAL, Table, kept_predictions
+from palmyra.scoring._common import ModeCounts, kept_predictions, label_rows, mode_rows
 from palmyra.spans import Interval, match_keys, overlap, overlap_clusters, solve_clusters
 from palmyra.stats import Counts
 
@@ -53,12 +53,6 @@ NO_SPAN: Interval = (-1, -1)  # an argument whose mention id names no mention: n
 _Arg = tuple[Interval, str, str, Interval, AbstractSet[Interval]]
 _Event = tuple[Interval, str, str, list[_Arg]]
 _Pairs = list[tuple[int, int]]
-# The labels of a mode: the row of each label before any pair counts, and the number of gold
-# and predicted items.
-_Labels = tuple[dict[str | None, dict[str, float]], float, float]
-# A mode's counts: (mode, labels, pairs by gold label, pairs by predicted label, pairs,
-# ignored items).
-_Mode = tuple[str, _Labels, dict[str | None, float], dict[str | None, float], float, int]
 
 _NOTHING: frozenset[Interval] = frozenset()
 
@@ -156,11 +150,11 @@ def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> 
         start=lambda a: a[3][0])
     ignored_args = sum(len(ev[3]) for ev in predicted) - len(kept_args)
     modes += _score_arguments(gold_args, kept_args, ignored_args)
-    return _counts(modes)
+    return mode_rows(LAYER, modes)
 
 
 def _score_triggers(gold: Sequence[_Event], pred: Sequence[_Event], ignored: int
-                    ) -> list[_Mode]:
+                    ) -> list[ModeCounts]:
     gspans, glabels, grealis, _ = zip(*gold, strict=True) if gold else ((),) * 4
     pspans, plabels, prealis, _ = zip(*pred, strict=True) if pred else ((),) * 4
 
@@ -208,8 +202,8 @@ def _score_triggers(gold: Sequence[_Event], pred: Sequence[_Event], ignored: int
         1, overlap(gspans[g], pspans[p]), same_realis(g, p)) if same_type(g, p) else None,
         typed=True)
     near_typed = _by_label(classified + more_typed, glabels) if more_typed else typed
-    types = _labels(glabels, plabels)
-    out: list[_Mode] = [
+    types = label_rows(glabels, plabels)
+    out: list[ModeCounts] = [
         ("trigger_identification", types, found_r, found_p, len(identified), ignored),
         ("trigger_classification", types, typed, typed, len(classified), ignored),
         ("trigger_identification_overlap", types, near_r, near_p,
@@ -236,7 +230,7 @@ def _score_triggers(gold: Sequence[_Event], pred: Sequence[_Event], ignored: int
 
 
 def _score_arguments(gold: Sequence[_Arg], pred: Sequence[_Arg], ignored: int
-                     ) -> list[_Mode]:
+                     ) -> list[ModeCounts]:
     _, g_type, g_role, _, _ = zip(*gold, strict=True) if gold else ((),) * 5
     _, p_type, p_role, _, _ = zip(*pred, strict=True) if pred else ((),) * 5
     # Candidates: a predicted span may match the gold arguments of its event type whose
@@ -305,8 +299,8 @@ def _score_arguments(gold: Sequence[_Arg], pred: Sequence[_Arg], ignored: int
             matched.append(_greedy(found, labels))
         else:
             matched.append(_by_label(_max_matching(found), labels))
-    types, roles = _labels(g_type, p_type), _labels(g_role, p_role)
-    out: list[_Mode] = []
+    types, roles = label_rows(g_type, p_type), label_rows(g_role, p_role)
+    out: list[ModeCounts] = []
     for k, mode in enumerate(ARGUMENT_BASE):  # each mode, then its coref variant
         space = roles if k % 2 else types
         for name, found in ((mode, matched[k]), (f"{mode}_coref", matched[k + 4])):
@@ -352,62 +346,6 @@ def _by_labels(pairs: _Pairs, gold_labels: Sequence[str | None],
         label = pred_labels[p]
         by_pred[label] = by_pred.get(label, 0.0) + 1.0
     return by_gold, by_pred
-
-
-def _labels(gold_labels: Sequence[str | None], pred_labels: Sequence[str | None]) -> _Labels:
-    """The row of each label before any pair counts (its gold and predicted items), and
-    the sizes of both sides."""
-    rows: dict[str | None, dict[str, float]] = {}
-    for label in gold_labels:
-        row = rows.get(label)
-        if row is None:
-            rows[label] = {"p_num": 0.0, "p_den": 0.0, "r_num": 0.0, "r_den": 1.0}
-        else:
-            row["r_den"] += 1.0
-    for label in pred_labels:
-        row = rows.get(label)
-        if row is None:
-            rows[label] = {"p_num": 0.0, "p_den": 1.0, "r_num": 0.0, "r_den": 0.0}
-        else:
-            row["p_den"] += 1.0
-    return rows, float(len(gold_labels)), float(len(pred_labels))
-
-
-def _counts(modes: list[_Mode]) -> Counts:
-    """The rows that Table.tally would add for each mode (a total and one row per label
-    but None, counted on the gold label for recall and on the predicted one for
-    precision), built directly from the label rows that modes share."""
-    if any(TOTAL in labels[0] for _, labels, _, _, _, _ in modes):
-        # A label named like the total row: Table adds its counts to the total's.
-        table = Table(LAYER)
-        for mode, (templates, n_gold, n_pred), r_num, p_num, n, ignored in modes:
-            table.add(mode, TOTAL, p_num=float(n), p_den=n_pred, r_num=float(n), r_den=n_gold,
-                      ignored=float(ignored))
-            for label, t in templates.items():
-                table.add(mode, label, p_num=p_num.get(label, 0.0), p_den=t["p_den"],
-                          r_num=r_num.get(label, 0.0), r_den=t["r_den"])
-        return table.counts()
-    rows: dict[tuple[str, str, str | None], dict[str, float]] = {}
-    for mode, (templates, n_gold, n_pred), r_num, p_num, n, ignored in modes:
-        rows[(LAYER, mode, TOTAL)] = {"p_num": float(n), "p_den": n_pred, "r_num": float(n),
-                                      "r_den": n_gold, "ignored": float(ignored)}
-        if r_num is p_num:  # every pair has one label
-            count = r_num.get
-            for label, template in templates.items():
-                row = rows[(LAYER, mode, label)] = template.copy()
-                k = count(label)
-                if k:
-                    row["p_num"] = row["r_num"] = k
-        else:
-            for label, template in templates.items():
-                rows[(LAYER, mode, label)] = template.copy()
-            for label, k in r_num.items():
-                rows[(LAYER, mode, label)]["r_num"] = k
-            for label, k in p_num.items():
-                rows[(LAYER, mode, label)]["p_num"] = k
-        if None in templates:  # counted in the total only
-            del rows[(LAYER, mode, None)]
-    return Counts(rows)  # type: ignore[arg-type]
 
 
 def _max_matching(edges: _Pairs) -> _Pairs:

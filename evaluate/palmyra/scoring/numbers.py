@@ -21,15 +21,14 @@ Tolerances are relative to the gold value, so a gold 0 needs a predicted 0.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
 from palmyra.annotations import AnnotationDocument, Number
 from palmyra.corpus import Document
-from palmyra.scoring._common import Table, kept_predictions, label_counts
+from palmyra.scoring._common import ModeCounts, kept_predictions, label_rows, mode_rows
 from palmyra.spans import match_keys, match_overlaps, overlap
-from palmyra.stats import TOTAL, Counts
+from palmyra.stats import Counts
 
 LAYER = "numbers"
 SPAN_MODES = ("span_exact", "span_overlap")
@@ -165,49 +164,21 @@ def _score(gold: Sequence[_Num], pred: Sequence[_Num], ignored: int) -> Counts:
 
 def _counts(glabels: list[str], plabels: list[str], pairs: list[tuple[int, int]],
             masks: list[tuple[bool, ...]], ignored: int) -> Counts:
-    """The rows that Table.tally(mode, glabels, plabels, chosen, ignored=ignored) adds for
-    each mode of MODES, where `chosen` are the pairs that the mode's mask flags, built
-    directly: the label counts are shared by all modes, and a mode with the same mask as an
-    earlier one gets copies of its rows."""
-    gold_n = label_counts(glabels)
-    pred_n = label_counts(plabels)
-    names = gold_n.keys() | pred_n.keys()  # Table's label order
-    if TOTAL in names:  # a kind named like the total row: Table merges the two rows
-        table = Table(LAYER)
-        for mode, mask in zip(MODES, masks, strict=True):
-            chosen = [pair for pair, ok in zip(pairs, mask, strict=True) if ok]
-            table.tally(mode, glabels, plabels, chosen, ignored=ignored)
-        return table.counts()
-    labels = tuple([label for label in names if label is not None])
-    zero = dict.fromkeys(names, 0.0)
-    dens = [(label, pred_n.get(label, 0.0), gold_n.get(label, 0.0)) for label in labels]
-    p_den, r_den, ignored_n = float(len(plabels)), float(len(glabels)), float(ignored)
+    """The rows of each mode of MODES, whose pairs are those its mask flags: each distinct
+    mask's pairs are counted once, the label rows once for all."""
+    labels = label_rows(glabels, plabels)
     pair_labels = [(glabels[g], plabels[p]) for g, p in pairs]
-    rows: list[dict[str, float]] = []  # in the order of _keys(labels)
-    made_for: dict[tuple[bool, ...], list[dict[str, float]]] = {}
-    for mask in masks:
-        made = made_for.get(mask)
-        if made is not None:
-            rows += map(dict.copy, made)
-            continue
-        p_num = zero.copy()
-        r_num = zero.copy()
-        n = 0
-        for (g, p), ok in zip(pair_labels, mask, strict=True):
-            if ok:
-                r_num[g] += 1.0
-                p_num[p] += 1.0
-                n += 1
-        made = made_for[mask] = [
-            {"p_num": float(n), "p_den": p_den, "r_num": float(n), "r_den": r_den,
-             "ignored": ignored_n},
-            *[{"p_num": p_num[label], "p_den": p_label, "r_num": r_num[label], "r_den": r_label}
-              for label, p_label, r_label in dens]]
-        rows += made
-    return Counts(dict(zip(_keys(labels), rows, strict=True)))
-
-
-@lru_cache(maxsize=1024)
-def _keys(labels: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
-    """The row keys for a tuple of labels: per mode of MODES, the total's, then the labels'."""
-    return tuple([(LAYER, mode, label) for mode in MODES for label in (TOTAL, *labels)])
+    counted: dict[tuple[bool, ...], tuple[dict[str, float], dict[str, float], float]] = {}
+    modes: list[ModeCounts] = []
+    for mode, mask in zip(MODES, masks, strict=True):
+        found = counted.get(mask)
+        if found is None:
+            r_num: dict[str, float] = {}
+            p_num: dict[str, float] = {}
+            for (g, p), ok in zip(pair_labels, mask, strict=True):
+                if ok:
+                    r_num[g] = r_num.get(g, 0.0) + 1.0
+                    p_num[p] = p_num.get(p, 0.0) + 1.0
+            found = counted[mask] = (r_num, p_num, float(sum(mask)))
+        modes.append((mode, labels, *found, ignored))
+    return mode_rows(LAYER, modes)
