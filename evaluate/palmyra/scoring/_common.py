@@ -200,18 +200,12 @@ def label_rows(gold_labels: Sequence[str | None], pred_labels: Sequence[str | No
     """The row of each label before any pair counts (its gold and predicted items), and
     the sizes of both sides: computed once, shared by the modes that count these lists."""
     rows: dict[str | None, Tally] = {}
-    for label in gold_labels:
-        row = rows.get(label)
-        if row is None:
-            rows[label] = {"p_num": 0.0, "p_den": 0.0, "r_num": 0.0, "r_den": 1.0}
-        else:
-            row["r_den"] += 1.0
-    for label in pred_labels:
-        row = rows.get(label)
-        if row is None:
-            rows[label] = {"p_num": 0.0, "p_den": 1.0, "r_num": 0.0, "r_den": 0.0}
-        else:
-            row["p_den"] += 1.0
+    for labels, field in ((gold_labels, "r_den"), (pred_labels, "p_den")):
+        for label in labels:
+            row = rows.get(label)
+            if row is None:
+                row = rows[label] = {"p_num": 0.0, "p_den": 0.0, "r_num": 0.0, "r_den": 0.0}
+            row[field] += 1.0
     return rows, float(len(gold_labels)), float(len(pred_labels))
 
 
