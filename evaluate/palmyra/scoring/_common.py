@@ -166,8 +166,8 @@ class Table:
         key = (id(gold_labels), id(pred_labels))
         hit = self._counters.get(key)
         if hit is None or hit[0] is not gold_labels or hit[1] is not pred_labels:
-            gold_n = label_counts(gold_labels)
-            pred_n = label_counts(pred_labels)
+            gold_n = _label_counts(gold_labels)
+            pred_n = _label_counts(pred_labels)
             labels = [x for x in gold_n.keys() | pred_n.keys() if x is not None]
             hit = self._counters[key] = (gold_labels, pred_labels, (gold_n, pred_n, labels))
         return hit[2]
@@ -176,7 +176,7 @@ class Table:
         return Counts({(self.layer, mode, label): row for (mode, label), row in self.rows.items()})
 
 
-def label_counts(labels: Sequence[str | None]) -> dict[str | None, float]:
+def _label_counts(labels: Sequence[str | None]) -> dict[str | None, float]:
     """How many times each label occurs, as floats."""
     out: dict[str | None, float] = {}
     for label in labels:

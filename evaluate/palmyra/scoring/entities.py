@@ -71,13 +71,8 @@ def _unmatched(n: int, pairs: Sequence[tuple], side: int) -> list[int]:
     return [i for i in range(n) if i not in used]
 
 
-def score_mentions(gold: Sequence[Mention], pred: Sequence[Mention], ignored: int = 0
-                   ) -> Counts:
-    """All four modes for one document's (start, end, type) mentions."""
-    return _score_sorted(sorted(gold), sorted(pred), ignored)
-
-
 def _score_sorted(gold: list[Mention], pred: list[Mention], ignored: int) -> Counts:
+    """All four modes for one document's mentions, both lists in canonical order."""
     lone = lone_pairs(gold, pred)
     if lone is not None:
         # The usual case: every chain of overlapping leftovers is one pair at most, so every

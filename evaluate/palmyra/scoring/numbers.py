@@ -20,7 +20,7 @@ Tolerances are relative to the gold value, so a gold 0 needs a predicted 0.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
@@ -77,20 +77,6 @@ def _bounds(g: _Num, p: _Num) -> bool:
     return close(g.low, p.low, TOLERANCE) and close(g.high, p.high, TOLERANCE)
 
 
-FIELDS: dict[str, Callable[[_Num, _Num], bool]] = {
-    "value_exact": lambda g, p: close(g.value, p.value, 0.0),
-    "value": lambda g, p: close(g.value, p.value, TOLERANCE),
-    "value_tol5": lambda g, p: close(g.value, p.value, LOOSE_TOLERANCE),
-    "bounds": _bounds,
-    "qualifier": lambda g, p: g.qualifier == p.qualifier,
-    "unit": lambda g, p: g.unit == p.unit,
-    "kind": lambda g, p: g.kind == p.kind,
-    "timex": lambda g, p: g.timex == p.timex,
-}
-_FULL = ("kind", "value", "bounds", "qualifier", "unit")
-_TIE = ("kind", "value", "bounds", "qualifier", "unit", "timex")
-
-
 def score(gold: AnnotationDocument, pred: AnnotationDocument, doc: Document) -> Counts:
     gold_nums = _sorted(_nums(gold.layer(LAYER)))
     predicted = _nums(pred.layer(LAYER))
@@ -110,8 +96,9 @@ def _sorted(nums: list[_Num]) -> list[_Num]:
 
 
 def _agreement(g: _Num, p: _Num) -> tuple[bool, ...]:
-    """FIELDS[f](g, p) for every f in FIELD_MODES order, the value read once for its three
-    tolerances (the same comparisons as `close`)."""
+    """Whether each field agrees, in FIELD_MODES order: the value exactly, within TOLERANCE
+    and within LOOSE_TOLERANCE of the gold value (the comparisons of `close`, the value read
+    once), the bounds (`_bounds`), then qualifier, unit, kind and timex equal."""
     gv, pv = g.value, p.value
     if gv is None or pv is None:
         exact = near = loose = gv is None and pv is None
@@ -136,7 +123,7 @@ def _score(gold: Sequence[_Num], pred: Sequence[_Num], ignored: int) -> Counts:
     gspans = list(map(_span, gold))
     pspans = list(map(_span, pred))
 
-    def agree(g: int, p: int) -> tuple[int, ...]:  # the fields of _TIE that agree
+    def agree(g: int, p: int) -> tuple[int, ...]:  # how many of these fields agree (a tie)
         a = _agreement(gold[g], pred[p])
         return (a[_KIND] + a[_VALUE] + a[_BOUNDS] + a[_QUALIFIER] + a[_UNIT] + a[_TIMEX],)
 
